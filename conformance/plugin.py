@@ -1,1 +1,541 @@
-"""pytest plugin entry point for the DeleteVectors conformance suite (filled in by the suite work)."""
+"""pytest plugin: the DeleteVectors conformance suite's runner inside pytest.
+
+Inert unless the suite itself is collected (``pytest --pyargs conformance.suite`` or the
+``ossv-conformance run`` command): the project's own tests load it too and must not start
+emulators or write reports. When active it loads the settings (the config object is the
+only reader of the environment), picks the Hypothesis profile and seed, gives every worker
+the same run id and results directory, turns each test's verdicts into CheckResult events,
+applies the target's expectations, and at the end writes the results directory and sets the
+exit status: 0 conformant, 1 not conformant, 2 could not judge.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance import __version__, profiles
+from conformance.catalog import BY_ID, CATALOG
+from conformance.config import SETTINGS, ConfigError, Settings, load_settings
+from conformance.expectations import Expectations, ExpectationsError, default_path, load
+from conformance.naming import new_run_id
+from conformance.recorder import HarnessError, NonConformance, Recorder
+from conformance.records import CheckResult, Level, Outcome
+
+SUITE_DIR = Path(__file__).resolve().parent / "suite"
+EXIT_BY_VERDICT = {"conformant": 0, "not-conformant": 1, "inconclusive": 2}
+
+
+@dataclass
+class RunState:
+    """What every process of one run shares (the controller makes it, workers receive it)."""
+
+    settings: Settings
+    run_id: str
+    run_dir: Path
+    seed: int
+    worker: str
+    started_at: str
+    expectations: Expectations
+    requirement_filter: list[str]
+    budget_path: str | None
+    argv: list[str]
+    filtered: bool
+    requests: int = 0
+    done: int = 0
+    failures: int = 0
+    progress: Any = None
+    sink: Any = None
+    baseline: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def emit(self, result: CheckResult) -> None:
+        if self.sink is None:
+            from conformance.reporting.sink import EventSink
+
+            self.sink = EventSink(self.run_dir, self.worker)
+        self.sink.emit(result)
+
+
+STATE = pytest.StashKey[RunState]()
+RECORDER = pytest.StashKey[Recorder]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("ossv", "OSS Vectors DeleteVectors conformance")
+    for setting in SETTINGS:
+        group.addoption(setting.flag, dest="ossv_" + setting.name, default=None, help=f"{setting.help} (env {setting.env})")
+    group.addoption("--ossv-config", dest="ossv_config", default=None, help="TOML settings file (env OSSV_CONFIG)")
+    group.addoption("--ossv-requirement", dest="ossv_requirement", action="append", default=[], help="run only checks of this requirement id")
+    group.addoption("--ossv-expectations", dest="ossv_expectations", default=None, help="expectations TOML for the target")
+    group.addoption("--ossv-run-id", dest="ossv_run_id", default=None, help=argparse_hidden())
+    group.addoption("--ossv-baseline", dest="ossv_baseline", default=None, help="compare the run with this results directory")
+    group.addoption("--ossv-progress", dest="ossv_progress", action="store_true", default=False, help="show a progress line")
+    group.addoption("--ossv-suite", dest="ossv_suite", action="store_true", default=False, help="activate even if the suite path is not named")
+
+
+def argparse_hidden() -> str:
+    return "run id shared by all workers (set by the runner)"
+
+
+def _active(config: pytest.Config) -> bool:
+    if config.getoption("ossv_suite") or hasattr(config, "workerinput") and "ossv" in config.workerinput:  # type: ignore[attr-defined]
+        return True
+    for arg in config.args:
+        path = arg.split("::")[0]
+        if path in ("conformance", "conformance.suite") or path.startswith("conformance.suite."):
+            return True
+        try:
+            resolved = Path(path).resolve()
+        except OSError:
+            continue
+        if resolved == SUITE_DIR or SUITE_DIR in resolved.parents:
+            return True
+    return False
+
+
+def _settings(config: pytest.Config) -> Settings:
+    cli = {s.name: config.getoption("ossv_" + s.name) for s in SETTINGS}
+    cli["config"] = config.getoption("ossv_config")
+    return load_settings(cli)
+
+
+def _worker(config: pytest.Config) -> str:
+    workerinput = getattr(config, "workerinput", None)
+    return str(workerinput["workerid"]) if workerinput else "main"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "requirements(*ids): the requirement ids a conformance check judges")
+    if not _active(config):
+        return
+    try:
+        settings = _settings(config)
+    except ConfigError as err:
+        raise pytest.UsageError(str(err)) from None
+    workerinput = getattr(config, "workerinput", None)
+    shared: dict[str, Any]
+    if workerinput and "ossv" in workerinput:
+        shared = json.loads(workerinput["ossv"])
+    else:
+        from conformance.reporting.runinfo import utc_now_iso
+
+        run_id = config.getoption("ossv_run_id") or new_run_id()
+        seed_opt = config.getoption("hypothesis_seed", None)
+        seed = int(seed_opt) if seed_opt is not None and str(seed_opt).isdigit() else random.SystemRandom().randrange(2**32)
+        run_dir = settings.report_dir or Path("reports") / _target_dir(settings) / f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{run_id}"
+        run_dir = Path(run_dir).resolve()
+        run_dir.mkdir(parents=True, exist_ok=True)
+        shared = {
+            "run_id": run_id,
+            "run_dir": str(run_dir),
+            "seed": seed,
+            "started_at": utc_now_iso(),
+            "budget_path": str(run_dir / ".rate-budget") if settings.max_rps else None,
+            "argv": list(config.invocation_params.args),
+        }
+        if not config.option.xmlpath:
+            config.option.xmlpath = str(run_dir / "junit.xml")
+        if hasattr(signal, "SIGTERM"):
+            signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        exp_path = config.getoption("ossv_expectations")
+        expectations = load(Path(exp_path) if exp_path else default_path(settings.target))
+    except ExpectationsError as err:
+        raise pytest.UsageError(str(err)) from None
+    requirement_filter = list(config.getoption("ossv_requirement") or [])
+    for req_id in requirement_filter:
+        if req_id not in BY_ID:
+            raise pytest.UsageError(f"--requirement {req_id}: unknown requirement id (see `ossv-conformance requirements`)")
+    state = RunState(
+        settings=settings,
+        run_id=shared["run_id"],
+        run_dir=Path(shared["run_dir"]),
+        seed=int(shared["seed"]),
+        worker=_worker(config),
+        started_at=shared["started_at"],
+        expectations=expectations,
+        requirement_filter=requirement_filter,
+        budget_path=shared["budget_path"],
+        argv=shared["argv"],
+        filtered=bool(requirement_filter or config.getoption("keyword") or config.getoption("markexpr")),
+        baseline=config.getoption("ossv_baseline"),
+    )
+    state.extra["shared"] = shared
+    config.stash[STATE] = state
+    from hypothesis import core
+
+    core.global_force_seed = state.seed  # type: ignore[attr-defined]
+    profiles.activate(settings.profile, str(state.run_dir.parent.parent / ".hypothesis" / "examples") if settings.report_dir is None else None)
+    if state.worker == "main" and config.getoption("ossv_progress"):
+        from conformance.reporting.terminal import Progress
+
+        state.progress = Progress(sys.stderr)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _target_dir(settings: Settings) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", settings.target or "target")
+
+
+def pytest_configure_node(node: Any) -> None:
+    """xdist: hand every worker the controller's run id, results directory and seed."""
+    state = node.config.stash.get(STATE, None)
+    if state is not None:
+        node.workerinput["ossv"] = json.dumps(state.extra["shared"])
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    state = config.stash.get(STATE, None)
+    if state is None:
+        return []
+    endpoint = state.settings.endpoint or "bundled emulator on 127.0.0.1"
+    return [
+        f"ossv-conformance {__version__}: target {state.settings.target} ({endpoint}), profile {state.settings.profile}, "
+        f"seed {state.seed}, strict {state.settings.strict}",
+        f"results: {state.run_dir}",
+    ]
+
+
+def _is_suite_item(item: pytest.Item) -> bool:
+    try:
+        path = Path(str(item.path)).resolve()
+    except OSError:
+        return False
+    return SUITE_DIR in path.parents
+
+
+def declared_requirements(item: pytest.Item) -> list[str]:
+    ids: list[str] = []
+    for marker in item.iter_markers("requirements"):
+        ids.extend(str(a) for a in marker.args)
+    return ids
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    state = config.stash.get(STATE, None)
+    if state is None:
+        return
+    missing = [item.nodeid for item in items if _is_suite_item(item) and not declared_requirements(item)]
+    if missing:
+        raise pytest.UsageError(f"every conformance check must name its requirement ids; missing on {', '.join(missing)}")
+    for item in items:
+        for req_id in declared_requirements(item):
+            if req_id not in BY_ID:
+                raise pytest.UsageError(f"{item.nodeid}: unknown requirement id {req_id}")
+    if state.requirement_filter:
+        keep, drop = [], []
+        for item in items:
+            (keep if set(declared_requirements(item)) & set(state.requirement_filter) else drop).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+
+
+# --- fixtures -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def ossv_state(request: pytest.FixtureRequest) -> RunState:
+    state = request.config.stash.get(STATE, None)
+    if state is None:
+        pytest.skip("the conformance suite is not active in this pytest run (run it with `ossv-conformance run`)")
+    return state
+
+
+@pytest.fixture(scope="session")
+def ossv_target(ossv_state: RunState) -> Iterator[Any]:
+    """The endpoint under test, set up once per process and always cleaned up."""
+    from conformance.client import RawClient
+    from conformance.naming import Names
+    from conformance.ratelimit import RateBudget
+    from conformance.target import Target
+
+    state = ossv_state
+    settings = state.settings
+    embedded = None
+    if settings.uses_emulator:
+        from conformance import launcher
+
+        embedded = launcher.start(settings)
+        settings = embedded.settings
+    budget = RateBudget(settings.max_rps, state.budget_path)
+    client = RawClient(settings, budget)
+    target = Target(settings, client, Names(state.run_id, state.worker), state.run_dir / "ledger" / f"{state.worker}.json")
+    try:
+        target.setup()
+        yield target
+    finally:
+        _finish_target(state, target)
+        client.close()
+        if embedded is not None:
+            embedded.stop()
+
+
+def _finish_target(state: RunState, target: Any) -> None:
+    """Check the canaries, remove everything, and report what could not be removed."""
+    problems: list[str] = []
+    try:
+        changed = target.check_canary()
+    except HarnessError as err:
+        changed, problems = None, [f"could not read the canary vectors: {err}"]
+    if changed:
+        state.emit(
+            CheckResult(
+                test_id="harness::canary[DV-NO-COLLATERAL]",
+                requirements=["DV-NO-COLLATERAL"],
+                level=Level.MUST,
+                outcome=Outcome.FAIL,
+                duration_s=0.0,
+                message=changed,
+                expected="the canary index, never named in any request, is untouched at the end",
+                observed=changed,
+            )
+        )
+    problems += target.teardown()
+    if problems:
+        state.emit(
+            CheckResult(
+                test_id="harness::cleanup",
+                requirements=[],
+                level=Level.MUST,
+                outcome=Outcome.ERROR,
+                duration_s=0.0,
+                message="; ".join(problems),
+            )
+        )
+
+
+@pytest.fixture
+def case(request: pytest.FixtureRequest, ossv_state: RunState, ossv_target: Any) -> Any:
+    """One test's recorder and harness; shared by all of that test's Hypothesis examples."""
+    from conformance.suite_support import Case
+
+    item = request.node
+    recorder = item.stash.get(RECORDER, None) or _new_recorder(item, ossv_state)
+    item.stash[RECORDER] = recorder
+    return Case(ossv_target, recorder, ossv_target.settings)
+
+
+def _check_id(item: pytest.Item) -> str:
+    return f"{Path(str(item.path)).name}::{item.name}"
+
+
+def _new_recorder(item: pytest.Item, state: RunState) -> Recorder:
+    return Recorder(_check_id(item), declared_requirements(item), state.settings.strict, state.worker)
+
+
+# --- outcomes -----------------------------------------------------------------------
+
+
+_BLOB = re.compile(r"@reproduce_failure\((.*?)\)")
+
+
+def _contains(exc: BaseException | None, kind: type[BaseException]) -> bool:
+    if exc is None:
+        return False
+    if isinstance(exc, kind):
+        return True
+    if isinstance(exc, BaseExceptionGroup):
+        return any(_contains(e, kind) for e in exc.exceptions)
+    return _contains(exc.__cause__, kind) or _contains(exc.__context__, kind)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
+    state = item.config.stash.get(STATE, None)
+    if state is None or not _is_suite_item(item):
+        return
+    if report.when != "call" and not (report.when == "setup" and not report.passed):
+        return
+    recorder = item.stash.get(RECORDER, None) or _new_recorder(item, state)
+    exc = call.excinfo.value if call.excinfo else None
+    message = ""
+    if report.passed:
+        test_outcome = Outcome.PASS
+    elif report.skipped:
+        test_outcome = Outcome.SKIP
+        message = str(exc) if exc else "skipped"
+        if isinstance(report.longrepr, tuple):
+            message = str(report.longrepr[2])
+    elif recorder.failures and (_contains(exc, NonConformance) or not _contains(exc, HarnessError)):
+        test_outcome = Outcome.FAIL
+    else:
+        test_outcome = Outcome.ERROR
+        message = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}" if exc else "error"
+    text = report.longreprtext if report.failed else ""
+    blob = _BLOB.search(text)
+    reproduction = {
+        "seed": state.seed,
+        "blob": blob.group(0) if blob else None,
+        "rerun": f"ossv-conformance run --seed {state.seed} -k {item.name}" + (f" --target {state.settings.target}" if state.settings.target != "emulator" else ""),
+        "replay": f"ossv-conformance replay {state.run_dir} --check '{_check_id(item)}'",
+    }
+    results = recorder.results(test_outcome, report.duration, reproduction, message)
+    for result in results:
+        state.expectations.apply(result)
+        state.emit(result)
+    still_failing = [r for r in results if r.outcome is Outcome.FAIL and recorder.binding(r.level)]
+    if test_outcome is Outcome.FAIL and not still_failing:
+        report.outcome = "skipped"
+        report.wasxfail = "; ".join(r.message for r in results if r.outcome is Outcome.XFAIL)  # type: ignore[attr-defined]
+    report.user_properties.append(("ossv_requests", recorder.requests))
+    report.user_properties.append(("ossv_failed", len(still_failing)))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Controller side: progress from every worker's reports."""
+    if report.when != "call" and not (report.when == "setup" and not report.passed):
+        return
+    props = dict(report.user_properties)
+    if "ossv_requests" not in props:
+        return
+    config = getattr(report, "config", None)
+    state = _controller_state
+    if state is None:
+        return
+    state.done += 1
+    state.requests += int(props.get("ossv_requests", 0))
+    state.failures += int(props.get("ossv_failed", 0))
+    if state.progress is not None:
+        state.progress.update(state.done, state.requests)
+    del config
+
+
+_controller_state: RunState | None = None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    global _controller_state
+    state = session.config.stash.get(STATE, None)
+    if state is not None and state.worker == "main":
+        _controller_state = state
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    global _controller_state
+    state = session.config.stash.get(STATE, None)
+    if state is None:
+        return
+    if state.sink is not None:
+        state.sink.close()
+        state.sink = None
+    if state.worker != "main":
+        return
+    _controller_state = None
+    if state.progress is not None:
+        state.progress.finish()
+    summary = _finalize(state, session, int(exitstatus))
+    verdict = str(summary.get("verdict", "inconclusive"))
+    code = EXIT_BY_VERDICT.get(verdict, 2)
+    if int(exitstatus) in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
+        code = 2
+    if state.baseline:
+        code = max(code, _compare_baseline(state))
+    session.exitstatus = code
+
+
+def _finalize(state: RunState, session: pytest.Session, exitstatus: int) -> dict[str, Any]:
+    import platform
+
+    import hypothesis
+
+    from conformance.reporting.finalize import finalize_run
+    from conformance.reporting.merge import read_results
+    from conformance.reporting.runinfo import CatalogEntry, ExpectationsInfo, RunInfo, Versions, utc_now_iso
+    from conformance.reporting.terminal import render_summary_table
+
+    if not state.filtered and exitstatus != pytest.ExitCode.INTERRUPTED:
+        results = read_results(state.run_dir)
+        for entry in state.expectations.unmatched(results):
+            state.emit(
+                CheckResult(
+                    test_id="harness::expectations",
+                    requirements=[entry.requirement] if entry.requirement else [],
+                    level=Level.MUST,
+                    outcome=Outcome.ERROR,
+                    duration_s=0.0,
+                    message=f"expectations entry matches no check of this run: {entry.describe()}",
+                )
+            )
+        if state.sink is not None:
+            state.sink.close()
+            state.sink = None
+    sdk_version = _sdk_version()
+    exp = state.expectations.as_json()
+    info = RunInfo(
+        run_id=state.run_id,
+        target=state.settings.target,
+        endpoint=state.settings.endpoint or "bundled emulator (127.0.0.1)",
+        driver=str(state.extra.get("driver", "raw")),
+        settings_redacted=state.settings.redacted(),
+        versions=Versions(__version__, platform.python_version(), hypothesis.__version__, pytest.__version__, sdk_version),
+        profile=state.settings.profile,
+        seed=state.seed,
+        started_at=state.started_at,
+        ended_at=utc_now_iso(),
+        argv=_redact_argv(state),
+        exit_code=None,
+        expectations=ExpectationsInfo(exp["path"] or "", exp["sha256"] or "", exp["entries"]),
+        catalog=[CatalogEntry.of(r) for r in CATALOG],
+    )
+    summary = finalize_run(state.run_dir, info)
+    writer = session.config.get_terminal_writer() if session.config.pluginmanager.has_plugin("terminalreporter") else None
+    text = render_summary_table(summary) + f"\nseed: {state.seed}\nresults: {state.run_dir}\n"
+    if writer is not None:
+        writer.line("")
+        for line in text.splitlines():
+            writer.line(line)
+    else:
+        sys.stdout.write(text)
+    return summary
+
+
+def _redact_argv(state: RunState) -> list[str]:
+    from conformance.redact import Redactor
+
+    redactor = Redactor.of(state.settings.secrets)
+    return [redactor.redact_text(a) for a in state.argv]
+
+
+def _sdk_version() -> str | None:
+    try:
+        from importlib.metadata import version
+
+        return version("alibabacloud-oss-v2")
+    except Exception:
+        return None
+
+
+def _compare_baseline(state: RunState) -> int:
+    from conformance.reporting.compare import ResultsDirError, compare_runs, regressed, render_markdown
+
+    try:
+        diff = compare_runs(Path(state.baseline or ""), state.run_dir)
+    except ResultsDirError as err:
+        sys.stderr.write(f"ossv-conformance: --baseline: {err}\n")
+        return 2
+    sys.stdout.write(render_markdown(diff) + "\n")
+    (state.run_dir / "baseline-diff.md").write_text(render_markdown(diff))
+    return 1 if regressed(diff) else 0
+
+

@@ -96,6 +96,11 @@ def canonical_uri(region: str, account_id: str, bucket: str | None, key: str | N
     return quote(uri, safe="/")
 
 
+def legacy_bucketless_canonical_uri(region: str, account_id: str) -> str:
+    """The bucket-less URI older SDK releases signed, ``/acs:ossvector:{region}:{acct}:`` (digest §8 A9)."""
+    return quote(f"/acs:ossvector:{region}:{account_id}:", safe="/")
+
+
 def split_query(raw_query: str) -> list[tuple[str, str]]:
     """Split a raw (still percent-encoded) query string into pairs, no decoding."""
     if not raw_query:
@@ -211,9 +216,11 @@ def _trace(
     account_id: str,
     bucket: str | None,
     additional: tuple[str, ...],
+    uri: str | None = None,
 ) -> SigningTrace:
     scope = build_scope(timestamp[:8], region, product)
-    uri = canonical_uri(region, account_id, bucket)
+    if uri is None:
+        uri = canonical_uri(region, account_id, bucket)
     cquery = canonical_query(query)
     cheaders = canonical_headers(headers, additional)
     payload = header_value(headers, "x-oss-content-sha256") or UNSIGNED_PAYLOAD
@@ -388,8 +395,12 @@ def verify_trace(
     account_id: str,
     bucket: str | None,
     additional: tuple[str, ...],
+    uri: str | None = None,
 ) -> SigningTrace:
-    """Recompute what the signature of a received request should be."""
+    """Recompute what the signature of a received request should be.
+
+    ``uri`` overrides the canonical URI (a verifier accepting an alternative ARN form).
+    """
     return _trace(
         method=method,
         query=query,
@@ -401,4 +412,5 @@ def verify_trace(
         account_id=account_id,
         bucket=bucket,
         additional=additional,
+        uri=uri,
     )

@@ -1,0 +1,177 @@
+"""``ossv-conformance``: run the suite, compare runs, replay a failure, list the requirements.
+
+``run`` is a thin layer over pytest with the suite's plugin: it validates the configuration
+first (a bad setting is one line and exit 2, never a traceback), then hands pytest the
+options. Exit codes: 0 conformant, 1 non-conformance found, 2 the harness could not judge.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from conformance.config import ConfigError, load_settings
+
+EXIT_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(EXIT_ERROR)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="ossv-conformance", description="Conformance suite for the OSS Vectors DeleteVectors API")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run the suite (the bundled emulator unless an endpoint is configured)")
+    run.add_argument("--endpoint", help="endpoint URL (env OSSV_ENDPOINT); unset: the bundled emulator")
+    run.add_argument("--region", help="region id (env OSSV_REGION)")
+    run.add_argument("--account-id", help="account id owning the buckets (env OSSV_ACCOUNT_ID)")
+    run.add_argument("--bucket", help="an existing bucket to work in (env OSSV_BUCKET)")
+    run.add_argument("--config", help="TOML settings file (env OSSV_CONFIG)")
+    run.add_argument("--profile", choices=("quick", "default", "nightly"), help="Hypothesis profile (env OSSV_PROFILE)")
+    run.add_argument("--strict", action="store_true", default=None, help="SHOULD violations fail too")
+    run.add_argument("-n", "--workers", default=None, help="pytest-xdist workers (a number or 'auto'); the rate budget is shared")
+    run.add_argument("--target", help="target name: report folder and expectations file (env OSSV_TARGET)")
+    run.add_argument("-k", dest="keyword", help="only checks whose name matches this pytest -k expression")
+    run.add_argument("--requirement", action="append", default=[], metavar="ID", help="only checks of this requirement (repeatable)")
+    run.add_argument("--report-dir", help="where the results directory goes (env OSSV_REPORT_DIR)")
+    run.add_argument("--seed", type=int, help="Hypothesis seed (printed on every run)")
+    run.add_argument("--baseline", help="compare with this earlier results directory; exit 1 on regression")
+    run.add_argument("--expectations", help="expectations TOML for this target (default: expectations/<target>.toml)")
+    run.add_argument("--max-rps", help="request-rate budget shared by all workers (env OSSV_MAX_RPS)")
+    run.add_argument("--read-lag", help="seconds to wait for deletes to become visible (env OSSV_READ_LAG)")
+    run.add_argument("--driver", choices=("raw", "sdk"), default="raw", help="send through the raw client or the official SDK")
+    run.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failing check")
+    run.add_argument("pytest_args", nargs="*", help="extra pytest arguments, after --")
+
+    compare = sub.add_parser("compare", help="compare two results directories")
+    compare.add_argument("base")
+    compare.add_argument("new")
+    compare.add_argument("--format", choices=("markdown", "json"), default="markdown")
+
+    replay = sub.add_parser("replay", help="re-send a failure's request and judge it again (no Hypothesis)")
+    replay.add_argument("run_dir")
+    replay.add_argument("--check", help="the check id (default: every failure of the run)")
+    replay.add_argument("--config", help="TOML settings file for the target (default: as configured)")
+
+    sub.add_parser("requirements", help="list the requirement catalog")
+    sub.add_parser("settings", help="list every setting: TOML key, environment variable, default")
+
+    matrix = sub.add_parser("matrix", help="run every installed driver and print a compatibility table")
+    matrix.add_argument("--profile", choices=("quick", "default", "nightly"), default="quick")
+    matrix.add_argument("--report-dir", help="where the matrix and each driver's run go")
+    matrix.add_argument("--config", help="TOML settings file")
+    return parser
+
+
+def _run_args(ns: argparse.Namespace) -> tuple[dict[str, object], list[str]]:
+    """Settings overrides for validation, and the pytest argument list."""
+    overrides: dict[str, object] = {
+        "endpoint": ns.endpoint,
+        "region": ns.region,
+        "account_id": ns.account_id,
+        "bucket": ns.bucket,
+        "profile": ns.profile,
+        "strict": True if ns.strict else None,
+        "target": ns.target,
+        "report_dir": ns.report_dir,
+        "max_rps": ns.max_rps,
+        "read_lag_s": ns.read_lag,
+        "config": ns.config,
+    }
+    args = ["--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q", "--no-header", "-rfE", "--tb=line"]
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        flag = "--ossv-config" if name == "config" else "--ossv-" + name.replace("_", "-")
+        args += [flag] if value is True else [flag, str(value)]
+    if ns.workers not in (None, "0"):
+        args += ["-n", str(ns.workers)]
+    elif ns.workers == "0":
+        args += ["-p", "no:xdist"]
+    if ns.keyword:
+        args += ["-k", ns.keyword]
+    for req in ns.requirement:
+        args += ["--ossv-requirement", req]
+    if ns.seed is not None:
+        args += ["--hypothesis-seed", str(ns.seed)]
+    if ns.baseline:
+        args += ["--ossv-baseline", ns.baseline]
+    if ns.expectations:
+        args += ["--ossv-expectations", ns.expectations]
+    if ns.exitfirst:
+        args += ["-x"]
+    if ns.driver != "raw":
+        args += ["--ossv-driver", ns.driver]
+    if sys.stderr.isatty():
+        args += ["--ossv-progress"]
+    return overrides, [*args, *ns.pytest_args]
+
+
+def run(ns: argparse.Namespace) -> int:
+    overrides, args = _run_args(ns)
+    try:
+        load_settings({k: v for k, v in overrides.items()})
+    except ConfigError as err:
+        sys.stderr.write(f"ossv-conformance: {err}\n")
+        return EXIT_ERROR
+    if ns.driver == "sdk":
+        from conformance.drivers import sdk_available
+
+        problem = sdk_available()
+        if problem:
+            sys.stderr.write(f"ossv-conformance: --driver sdk: {problem}\n")
+            return EXIT_ERROR
+    import pytest
+
+    code = int(pytest.main(args))
+    return code if code in (0, 1, 2) else EXIT_ERROR
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ns = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        if ns.command == "run":
+            return run(ns)
+        if ns.command == "compare":
+            from conformance.reporting.compare import compare_main
+
+            return compare_main([ns.base, ns.new, "--format", ns.format])
+        if ns.command == "replay":
+            from conformance.replay import replay_main
+
+            return replay_main(ns.run_dir, ns.check, ns.config)
+        if ns.command == "requirements":
+            from conformance.catalog import CATALOG
+
+            print("| ID | Level | Requirement | Source |\n|---|---|---|---|")
+            for r in CATALOG:
+                print(f"| {r.id} | {r.level.value} | {r.title} | {r.source} |")
+            return 0
+        if ns.command == "settings":
+            from conformance.config import settings_table_markdown
+
+            print(settings_table_markdown())
+            return 0
+        if ns.command == "matrix":
+            from conformance.matrix import matrix_main
+
+            return matrix_main(ns.profile, ns.report_dir, ns.config)
+    except ConfigError as err:
+        sys.stderr.write(f"ossv-conformance: {err}\n")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write("ossv-conformance: interrupted\n")
+        return EXIT_ERROR
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

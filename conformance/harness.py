@@ -1,0 +1,218 @@
+"""The flow every DeleteVectors check shares: arrange, send, judge, clean up.
+
+A property describes a case (which keys are stored, which are already deleted, how the
+request is built); the harness creates a fresh run-unique index for it, photographs
+every index it watches, sends the request (riding out throttling, judging what a 503
+left behind), asks the oracle what the documentation expects of the request actually
+sent, and hands answer and effect to the judge. The index is removed afterwards,
+whatever happened.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from conformance.judge import Location, Snapshot, Verdict, describe_response, is_throttle, judge_answer, judge_conventions, judge_effect
+from conformance.oracle import Expectation, World, expect_delete
+from conformance.recorder import HarnessError, Recorder
+from conformance.records import Exchange, ReceivedResponse, RequestSpec
+from conformance.target import Target
+
+SpecBuilder = Callable[[str, str], RequestSpec]
+TRANSPORT_RETRIES = 2
+SERVER_ERROR_RETRIES = 2
+THROTTLE_BUDGET_S = 30.0
+
+
+@dataclass
+class Arena:
+    """One example's world: the index under test and every index watched for collateral damage."""
+
+    bucket: str
+    index: str
+    index_exists: bool
+    bucket_exists: bool
+    watched: list[Location] = field(default_factory=list)
+    before: dict[Location, Snapshot] = field(default_factory=dict)
+
+    @property
+    def location(self) -> Location:
+        return (self.bucket, self.index)
+
+    def world(self) -> World:
+        return World(self.bucket_exists, self.index_exists, frozenset(self.before.get(self.location, {})))
+
+
+@dataclass(frozen=True)
+class Judged:
+    exchange: Exchange
+    expectation: Expectation
+    response: ReceivedResponse
+
+
+class DeleteHarness:
+    def __init__(self, target: Target, recorder: Recorder, read_lag_s: float) -> None:
+        self.target = target
+        self.recorder = recorder
+        self.read_lag_s = read_lag_s
+        self._salt = 0
+
+    def _next_salt(self) -> str:
+        self._salt += 1
+        return f"{self.target.names.run_id}{self._salt}"
+
+    # --- arranging
+
+    @contextmanager
+    def arena(
+        self,
+        stored: Sequence[str] = (),
+        predeleted: Sequence[str] = (),
+        *,
+        witnesses: bool = False,
+        index_exists: bool = True,
+        bucket_exists: bool = True,
+    ) -> Iterator[Arena]:
+        """A fresh index holding ``stored`` (minus ``predeleted``), removed again on exit."""
+        target = self.target
+        bucket = target.buckets.primary if bucket_exists else target.buckets.missing
+        salt = self._next_salt()
+        index = target.new_index(bucket) if index_exists else target.names.index("m")
+        arena = Arena(bucket, index, index_exists, bucket_exists)
+        stored = list(dict.fromkeys(stored))
+        witnessed: list[Location] = []
+        try:
+            if index_exists:
+                if stored:
+                    target.put(bucket, index, stored, salt)
+                if predeleted:
+                    target.delete_own(bucket, index, predeleted)
+                arena.watched.append(arena.location)
+            if witnesses:
+                for location in self._witness_locations():
+                    if stored:
+                        target.put(*location, stored, "w" + salt)
+                    witnessed.append(location)
+                    arena.watched.append(location)
+            arena.before = self.snapshots(arena.watched)
+            yield arena
+        finally:
+            if index_exists:
+                target.drop_index(bucket, index)
+            for location in witnessed:
+                if stored:
+                    target.delete_own(*location, stored)
+
+    def _witness_locations(self) -> list[Location]:
+        out = []
+        if self.target.witness:
+            out.append((self.target.buckets.primary, self.target.witness))
+        if self.target.twin and self.target.buckets.second:
+            out.append((self.target.buckets.second, self.target.twin))
+        return out
+
+    def snapshots(self, locations: Sequence[Location]) -> dict[Location, Snapshot]:
+        return {loc: self.target.snapshot(*loc) for loc in locations}
+
+    # --- sending and judging
+
+    def send(self, spec: RequestSpec) -> Exchange:
+        """One attempt, with transport errors retried; never judged here."""
+        self.target.guard_spec(spec)
+        for attempt in range(TRANSPORT_RETRIES + 1):
+            exchange = self.target.send(spec)
+            self.recorder.exchange(exchange)
+            if exchange.response is not None:
+                return exchange
+            if attempt < TRANSPORT_RETRIES:
+                time.sleep(0.5 * (attempt + 1))
+        raise HarnessError(f"no answer from the endpoint: {exchange.transport_error}")
+
+    def check(self, arena: Arena, spec: RequestSpec) -> Judged:
+        """Send one DeleteVectors and judge answer and effect against the oracle."""
+        expectation = expect_delete(auth=spec.auth, headers=spec.headers, body=spec.body, world=arena.world())
+        before_final = arena.before
+        throttled = False
+        deadline = time.monotonic() + THROTTLE_BUDGET_S
+        server_errors = 0
+        delay = 0.5
+        while True:
+            exchange = self.send(spec)
+            response = exchange.response
+            assert response is not None
+            throttle = is_throttle(response)
+            if not throttle and not (response.status in (500, 502, 504) and server_errors < SERVER_ERROR_RETRIES):
+                break
+            # A 5xx may leave part of the batch applied: judge what it left, then try again.
+            self.recorder.record(judge_conventions(response))
+            middle = self._settled_collateral(expectation, response.status, arena)
+            before_final = middle
+            if throttle:
+                throttled = True
+                if time.monotonic() + delay > deadline:
+                    self._give_up_throttled(spec)
+            else:
+                server_errors += 1
+            time.sleep(delay)
+            delay = min(delay * 2, 4.0)
+        verdicts, observations = judge_answer(expectation, response)
+        self.recorder.record(verdicts, observations)
+        effect_before = before_final if 400 <= response.status < 500 else arena.before
+        after, effect, lag = self._settle(expectation, response.status, arena, effect_before)
+        if throttled and 200 <= response.status < 300:
+            effect.append(Verdict("DV-THROTTLE-RETRY", True, "retrying completes the delete", "completed"))
+        observations = [Verdict("DV-OBS-READ-LAG", True, "recorded", lag)] if lag else []
+        self.recorder.record(effect, observations)
+        arena.before = after
+        return Judged(exchange, expectation, response)
+
+    def _settled_collateral(self, expectation: Expectation, status: int, arena: Arena) -> dict[Location, Snapshot]:
+        after, verdicts, _ = self._settle(expectation, 503, arena, arena.before)
+        self.recorder.record([v for v in verdicts if v.requirement in ("DV-NO-COLLATERAL", "DV-THROTTLE-PARTIAL")])
+        return after
+
+    def _settle(
+        self, expectation: Expectation, status: int, arena: Arena, before: dict[Location, Snapshot]
+    ) -> tuple[dict[Location, Snapshot], list[Verdict], str]:
+        """Read back until the effect is as expected or the allowed lag has passed."""
+        start = time.monotonic()
+        pause = 0.1
+        polls = 0
+        while True:
+            after = self.snapshots(arena.watched)
+            full_before = {**before}
+            full_after = {**after}
+            if arena.location not in full_before:
+                full_before[arena.location] = {}
+                full_after[arena.location] = {}
+            verdicts = judge_effect(expectation, status, arena.location, full_before, full_after)
+            elapsed = time.monotonic() - start
+            if all(v.ok for v in verdicts):
+                lag = f"converged after {elapsed:.1f} s" if polls else "immediately consistent"
+                return after, verdicts, lag
+            if elapsed >= self.read_lag_s:
+                return after, verdicts, ""
+            polls += 1
+            time.sleep(min(pause, max(self.read_lag_s - elapsed, 0.01)))
+            pause = min(pause * 2, 1.0)
+
+    def _give_up_throttled(self, spec: RequestSpec) -> None:
+        """Throttled past the budget: is it this request, or everything?"""
+        probe_body = b'{"indexName": "' + self.target.names.index("probe").encode() + b'", "keys": ["probe"]}'
+        probe = RequestSpec("POST", "deleteVectors", probe_body, (("Content-Type", "application/json"),), self.target.buckets.primary)
+        exchange = self.send(probe)
+        if exchange.response is not None and not is_throttle(exchange.response):
+            self.recorder.record(
+                [
+                    Verdict(
+                        "DV-THROTTLE-RETRY",
+                        False,
+                        "retrying a throttled delete completes it",
+                        f"still throttled after {THROTTLE_BUDGET_S:.0f} s while a small request got {describe_response(exchange.response)}",
+                    )
+                ]
+            )
+        raise HarnessError(f"the endpoint kept answering 503 QpsLimitExceeded for {THROTTLE_BUDGET_S:.0f} s; cannot judge")

@@ -1,0 +1,212 @@
+"""Compare one answer, and the state of the indexes around it, with an Expectation.
+
+Two halves: ``judge_answer`` looks at status, code and shape of a response;
+``judge_effect`` compares snapshots of every index the case watches, taken before the
+request and after it. Both return plain ``Verdict`` values; deciding what fails a test is
+the recorder's job, by requirement level.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from conformance.catalog import requirement
+from conformance.oracle import Allowed, Expectation
+from conformance.records import Level, ReceivedResponse
+
+Snapshot = Mapping[str, str]  # vector key -> canonical JSON of its data and metadata
+Location = tuple[str, str]  # (bucket, index)
+
+THROTTLE_CODE = "QpsLimitExceeded"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    requirement: str
+    ok: bool
+    expected: str
+    observed: str
+
+    @property
+    def level(self) -> Level:
+        return requirement(self.requirement).level
+
+
+def error_code(response: ReceivedResponse) -> str | None:
+    """The error code, whatever dialect the body speaks (judging the code is not judging the shape)."""
+    body = response.body
+    try:
+        data = json.loads(body)
+        if isinstance(data, dict):
+            inner = data.get("Error")
+            if isinstance(inner, dict) and isinstance(inner.get("Code"), str):
+                return str(inner["Code"])
+    except ValueError:
+        pass
+    try:
+        root = ET.fromstring(body)
+        code = root.findtext("Code")
+        if code:
+            return code
+    except ET.ParseError:
+        pass
+    return response.header("x-oss-error-type")
+
+
+def is_throttle(response: ReceivedResponse | None) -> bool:
+    """Any answer that says "slow down", documented or not."""
+    if response is None:
+        return False
+    return response.status == 429 or (response.status == 503 and error_code(response) in (THROTTLE_CODE, None, "SlowDown", "ServiceUnavailable"))
+
+
+def describe_response(response: ReceivedResponse | None) -> str:
+    if response is None:
+        return "no response"
+    code = error_code(response) if response.status >= 300 else None
+    text = str(response.status) + (f" {code}" if code else "")
+    if response.status < 300 and response.body:
+        text += f" with a {len(response.body)}-byte body"
+    return text
+
+
+def _matches(allowed: Allowed, response: ReceivedResponse) -> bool:
+    if not allowed.status_matches(response.status):
+        return False
+    if allowed.code is not None and error_code(response) != allowed.code:
+        return False
+    return not (allowed.status == 204 and response.body)
+
+
+def _error_shape_problem(response: ReceivedResponse) -> str | None:
+    content_type = response.header("content-type")
+    if content_type != "application/json":
+        return f"Content-Type is {content_type!r}, not exactly 'application/json'"
+    try:
+        data = json.loads(response.body)
+    except ValueError:
+        return "the error body is not JSON"
+    inner = data.get("Error") if isinstance(data, dict) else None
+    if not isinstance(inner, dict):
+        return 'the error body has no "Error" object'
+    missing = [f for f in ("Code", "Message", "RequestId") if not isinstance(inner.get(f), str)]
+    if missing:
+        return f"Error lacks {', '.join(missing)}"
+    header_id = response.header("x-oss-request-id")
+    if header_id is not None and inner["RequestId"] != header_id:
+        return f"Error.RequestId {inner['RequestId']!r} differs from x-oss-request-id {header_id!r}"
+    return None
+
+
+def request_id_format(value: str) -> str:
+    if re.fullmatch(r"[0-9A-F]{24}", value):
+        return "24 uppercase hex characters"
+    if re.fullmatch(r"[0-9a-fA-F]+", value):
+        return f"{len(value)} hex characters"
+    return f"{len(value)} characters"
+
+
+def judge_answer(expectation: Expectation, response: ReceivedResponse) -> tuple[list[Verdict], list[Verdict]]:
+    """Verdicts on the answer itself, and observations (OBSERVE records)."""
+    verdicts: list[Verdict] = []
+    observations: list[Verdict] = []
+    seen = describe_response(response)
+    primary_ok = any(_matches(a, response) for a in expectation.alternatives)
+    target = observations if expectation.level is Level.OBSERVE else verdicts
+    target.append(Verdict(expectation.requirement, primary_ok, expectation.describe(), seen))
+    if primary_ok and expectation.level is not Level.OBSERVE:
+        verdicts.extend(Verdict(r, True, expectation.describe(), seen) for r in expectation.also_checks)
+    for req_id, alternatives in expectation.secondary:
+        ok = any(_matches(a, response) for a in alternatives)
+        verdicts.append(Verdict(req_id, ok, " | ".join(a.describe() for a in alternatives), seen))
+    for req_id in expectation.observe:
+        if req_id != expectation.requirement:
+            observations.append(Verdict(req_id, True, "recorded", seen))
+    verdicts.extend(judge_conventions(response))
+    request_id = response.header("x-oss-request-id")
+    if request_id:
+        observations.append(Verdict("DV-OBS-REQUEST-ID-FORMAT", True, "recorded", request_id_format(request_id)))
+    return verdicts, observations
+
+
+def judge_conventions(response: ReceivedResponse) -> list[Verdict]:
+    """The SHOULD-level conventions every answer is held to."""
+    verdicts = []
+    has_id = bool(response.header("x-oss-request-id"))
+    verdicts.append(Verdict("DV-REQUEST-ID", has_id, "x-oss-request-id present", "present" if has_id else "missing"))
+    if response.status >= 400:
+        problem = _error_shape_problem(response)
+        verdicts.append(Verdict("DV-ERROR-SHAPE", problem is None, 'JSON {"Error": {...}} as application/json', problem or "as documented"))
+    if response.status in (429, 503) and is_throttle(response):
+        ok = response.status == 503 and error_code(response) == THROTTLE_CODE
+        verdicts.append(Verdict("DV-THROTTLE-CODE", ok, f"503 {THROTTLE_CODE}", describe_response(response)))
+    return verdicts
+
+
+def _changed(before: Snapshot, after: Snapshot, keys: frozenset[str] | None = None) -> list[str]:
+    """Keys whose vector changed, vanished or appeared (restricted to ``keys`` unless None)."""
+    out = []
+    for key in set(before) | set(after):
+        if keys is not None and key not in keys:
+            continue
+        if before.get(key) != after.get(key):
+            out.append(key)
+    return sorted(out)
+
+
+def _sample(keys: list[str], limit: int = 5) -> str:
+    shown = ", ".join(repr(k) for k in keys[:limit])
+    return shown + (f" and {len(keys) - limit} more" if len(keys) > limit else "")
+
+
+def judge_effect(
+    expectation: Expectation,
+    status: int,
+    target: Location,
+    before: Mapping[Location, Snapshot],
+    after: Mapping[Location, Snapshot],
+) -> list[Verdict]:
+    """Did the request change exactly what its answer allows, and nothing else?"""
+    verdicts = []
+    collateral: list[str] = []
+    for location, snap in before.items():
+        now = after[location]
+        if location == target:
+            untouchable = frozenset(set(snap) | set(now)) - expectation.requested
+            collateral += [f"{location[1]}/{k}" for k in _changed(snap, now, untouchable)]
+            # a requested key may vanish, never change or appear
+            collateral += [f"{location[1]}/{k}" for k in _changed(snap, now, expectation.requested) if k in now]
+        else:
+            collateral += [f"{location[1]}@{location[0]}/{k}" for k in _changed(snap, now)]
+    verdicts.append(
+        Verdict("DV-NO-COLLATERAL", not collateral, "no vector that was not requested changes", f"changed: {_sample(collateral)}" if collateral else "untouched")
+    )
+    snap_before, snap_after = before[target], after[target]
+    if 400 <= status < 500:
+        changed = _changed(snap_before, snap_after)
+        verdicts.append(Verdict("DV-REJECT-NO-EFFECT", not changed, "a 4xx deletes nothing", f"changed: {_sample(changed)}" if changed else "nothing changed"))
+    elif 200 <= status < 300:
+        candidates = [s for a in expectation.alternatives if a.status_matches(status) or a.status == 204 for s in a.deletes]
+        if candidates:
+            gone = frozenset(k for k in snap_before if k not in snap_after)
+            remaining = {len(s & frozenset(snap_before) & frozenset(snap_after)) for s in candidates}
+            ok = any(not (s & frozenset(snap_before)) - gone for s in candidates)
+            verdicts.append(
+                Verdict(
+                    "DV-DELETES-REQUESTED",
+                    ok,
+                    "every requested key that existed is gone",
+                    "all gone" if ok else f"{min(remaining)} requested key(s) still readable",
+                )
+            )
+    elif status == 503:
+        verdicts.append(Verdict("DV-THROTTLE-PARTIAL", not collateral, "after a 503 only requested keys may be gone", "as allowed" if not collateral else f"changed: {_sample(collateral)}"))
+    return verdicts
+
+
+def remaining_requested(expectation: Expectation, before: Snapshot, after: Snapshot) -> list[str]:
+    return sorted(k for k in expectation.requested if k in before and k in after)

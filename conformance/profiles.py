@@ -1,0 +1,60 @@
+"""Hypothesis profiles for a remote system, chosen explicitly.
+
+With ``CI`` set, Hypothesis would otherwise pick its own CI profile (derandomized, no
+database) and every night would replay the same inputs. Every field that matters is set
+here, so whichever profile Hypothesis has loaded underneath cannot leak through.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, Phase, Verbosity, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+
+PROFILES: dict[str, dict[str, int]] = {
+    # examples per property, steps per stateful run
+    "quick": {"max_examples": 6, "stateful_step_count": 12},
+    "default": {"max_examples": 30, "stateful_step_count": 25},
+    "nightly": {"max_examples": 300, "stateful_step_count": 50},
+}
+
+_active: settings | None = None
+
+
+def build(name: str, database_dir: str | None = ".hypothesis/examples") -> settings:
+    if name not in PROFILES:
+        raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
+    numbers = PROFILES[name]
+    return settings(
+        max_examples=numbers["max_examples"],
+        stateful_step_count=numbers["stateful_step_count"],
+        deadline=None,  # a network call is not a unit of computation
+        derandomize=False,
+        database=DirectoryBasedExampleDatabase(database_dir) if database_dir else None,
+        print_blob=True,
+        report_multiple_bugs=False,
+        verbosity=Verbosity.normal,
+        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),
+        suppress_health_check=list(HealthCheck),
+    )
+
+
+def activate(name: str, database_dir: str | None = ".hypothesis/examples") -> settings:
+    global _active
+    _active = build(name, database_dir)
+    return _active
+
+
+def current() -> settings:
+    """The active profile; suite modules decorate their properties with it at import."""
+    return _active if _active is not None else build("default")
+
+
+def examples(base: int) -> settings:
+    """The active profile scaled for an expensive property (fewer examples, same everything else)."""
+    active = current()
+    return settings(active, max_examples=max(1, min(active.max_examples, base * active.max_examples // 30 or 1)))
+
+
+def settings_for_stateful(active: settings) -> settings:
+    """Stateful runs are long: a third of the examples, each a sequence of steps."""
+    return settings(active, max_examples=max(5, active.max_examples // 3))

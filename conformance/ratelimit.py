@@ -1,0 +1,126 @@
+"""A request-rate budget, optionally shared by every pytest-xdist worker through a file.
+
+A real endpoint has a QPS quota (503 QpsLimitExceeded); the budget keeps the whole run under
+``max_rps`` no matter how many workers there are. It schedules "next free slot" timestamps
+(one slot every ``1/max_rps`` seconds, no bursts); with ``state_path`` that timestamp lives in a
+small JSON file guarded by a ``filelock.FileLock``, so processes share one schedule.
+``note_throttled`` pushes the schedule back briefly after the target says "slow down".
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from filelock import FileLock
+
+DEFAULT_THROTTLE_BACKOFF_S = 1.0
+
+
+class RateBudget:
+    """``acquire()`` blocks until one more request fits in the budget; None means unlimited."""
+
+    def __init__(
+        self,
+        max_rps: float | None,
+        state_path: str | Path | None = None,
+        *,
+        throttle_backoff_s: float = DEFAULT_THROTTLE_BACKOFF_S,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if max_rps is not None and not max_rps > 0:
+            raise ValueError(f"max_rps must be > 0 or None, got {max_rps!r}")
+        self.max_rps = max_rps
+        self.interval = 1.0 / max_rps if max_rps else 0.0
+        self.state_path = Path(state_path) if state_path is not None else None
+        self.throttle_backoff_s = throttle_backoff_s
+        self._clock = clock  # wall clock: the only clock several processes agree on
+        self._sleep = sleep
+        self._thread_lock = threading.Lock()
+        self._file_lock = FileLock(str(self.state_path) + ".lock") if self.state_path is not None else None
+        self._next = 0.0  # in-process state
+        self._backoff_until = 0.0
+
+    @property
+    def unlimited(self) -> bool:
+        return self.max_rps is None
+
+    # --- state: memory or file --------------------------------------------------------
+
+    def _read(self) -> tuple[float, float]:
+        if self.state_path is None:
+            return self._next, self._backoff_until
+        try:
+            data = json.loads(self.state_path.read_text())
+            return float(data["next"]), float(data["backoff_until"])
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
+            return 0.0, 0.0  # absent or torn: start afresh (only ever too permissive by one slot)
+
+    def _write(self, next_slot: float, backoff_until: float) -> None:
+        if self.state_path is None:
+            self._next, self._backoff_until = next_slot, backoff_until
+            return
+        tmp = self.state_path.with_name(self.state_path.name + ".tmp")
+        tmp.write_text(json.dumps({"next": next_slot, "backoff_until": backoff_until}))
+        tmp.replace(self.state_path)
+
+    def _update(self, change: Callable[[float, float, float], tuple[float, float, float]]) -> float:
+        """Run ``change(now, next, backoff_until) -> (next, backoff_until, grant)`` atomically."""
+        with self._thread_lock:
+            if self._file_lock is not None:
+                with self._file_lock:
+                    return self._apply(change)
+            return self._apply(change)
+
+    def _apply(self, change: Callable[[float, float, float], tuple[float, float, float]]) -> float:
+        next_slot, backoff_until = self._read()
+        new_next, new_backoff, grant = change(self._clock(), next_slot, backoff_until)
+        self._write(new_next, new_backoff)
+        return grant
+
+    # --- public -----------------------------------------------------------------------
+
+    def acquire(self) -> None:
+        """Wait for this caller's slot; returns at once when unlimited."""
+        if self.max_rps is None:
+            return
+
+        def take(now: float, next_slot: float, backoff_until: float) -> tuple[float, float, float]:
+            slot = max(now, next_slot, backoff_until)
+            return slot + self.interval, backoff_until, slot
+
+        slot = self._update(take)
+        delay = slot - self._clock()
+        while delay > 0:
+            self._sleep(delay)
+            delay = slot - self._clock()
+
+    def note_throttled(self) -> None:
+        """The target throttled us (503): make later acquires, in every process, wait a little."""
+        if self.max_rps is None:
+            return
+
+        def back_off(now: float, next_slot: float, backoff_until: float) -> tuple[float, float, float]:
+            until = max(backoff_until, now + self.throttle_backoff_s)
+            return max(next_slot, until), until, until
+
+        self._update(back_off)
+
+    def __getstate__(self) -> dict[str, object]:
+        """Picklable (e.g. into a worker process): locks are rebuilt, the shared file is the state."""
+        state = dict(self.__dict__)
+        del state["_thread_lock"], state["_file_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._thread_lock = threading.Lock()
+        self._file_lock = FileLock(str(self.state_path) + ".lock") if self.state_path is not None else None
+
+    def __repr__(self) -> str:
+        shared = f", state_path={str(self.state_path)!r}" if self.state_path else ""
+        return f"RateBudget(max_rps={self.max_rps!r}{shared})"

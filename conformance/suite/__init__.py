@@ -1,0 +1,1 @@
+"""The DeleteVectors conformance checks. Run them with ``ossv-conformance run`` (or ``pytest --pyargs conformance.suite``)."""

@@ -1,0 +1,114 @@
+"""Concurrency and throttling: overlapping deletes at once, and what a 503 may leave behind."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance.judge import Verdict, describe_response, is_throttle, judge_conventions
+from conformance.ops import delete_vectors_spec
+from conformance.suite._common import profile, requirements
+from conformance.suite_support import Case
+from strategies.keylists import unique_key_lists
+
+RETRIES = 8
+
+
+def _delete_until_answered(case: Case, spec_for: object, lock: threading.Lock, statuses: list[str]) -> None:
+    """One client: send, and on a throttle answer send again (as the SDK's retryer would)."""
+    import time
+
+    delay = 0.2
+    for _ in range(RETRIES):
+        exchange = case.harness.send(spec_for())  # type: ignore[operator]
+        response = exchange.response
+        assert response is not None
+        with lock:
+            case.recorder.record(judge_conventions(response))
+        if not is_throttle(response):
+            with lock:
+                statuses.append(describe_response(response))
+            return
+        time.sleep(delay)
+        delay = min(delay * 2, 2.0)
+    with lock:
+        statuses.append("still throttled")
+
+
+@requirements("DV-CONCURRENT-UNION", "DV-NO-COLLATERAL", "DV-THROTTLE-CODE", "DV-THROTTLE-RETRY")
+@profile(6)
+@given(
+    stored=unique_key_lists(60),
+    picks=st.lists(st.lists(st.integers(0, 79), min_size=1, max_size=25, unique=True), min_size=2, max_size=8),
+)
+def test_delete_vectors_concurrent_overlapping_deletes_remove_the_union(case: Case, stored: list[str], picks: list[list[int]]) -> None:
+    """Several clients delete overlapping sets at the same moment: every answer is 204, the result is the union."""
+    pool = [*stored, *(f"never-{i}" for i in range(20))]
+    batches = [[pool[i] for i in pick] for pick in picks]
+    case.example(stored=stored, batches=batches)
+    lock = threading.Lock()
+    statuses: list[str] = []
+    with case.harness.arena(stored) as arena:
+        specs = [lambda b=b: delete_vectors_spec(arena.bucket, arena.index, b) for b in batches]
+        with ThreadPoolExecutor(max_workers=len(specs)) as executor:
+            list(executor.map(lambda s: _delete_until_answered(case, s, lock, statuses), specs))
+        requested = {k for b in batches for k in b}
+        expected = {k for k in arena.before[arena.location] if k not in requested}
+        after = case.harness.snapshots([arena.location])[arena.location]
+        left = set(after)
+    all_ok = all(s == "204" for s in statuses)
+    case.recorder.record(
+        [
+            Verdict("DV-CONCURRENT-UNION", all_ok and left == expected, "every delete answers 204 and exactly the union is gone",
+                    f"answers {sorted(set(statuses))}; missing {sorted(expected - left)[:5]}, still there {sorted(left & requested)[:5]}"),
+            Verdict("DV-NO-COLLATERAL", expected <= left, "no vector outside the union is gone", f"lost {sorted(expected - left)[:5]}"),
+        ]
+    )
+
+
+@requirements("DV-THROTTLE-CODE", "DV-THROTTLE-PARTIAL", "DV-THROTTLE-RETRY", "DV-NO-COLLATERAL", "DV-DELETES-REQUESTED")
+@profile(2)
+@given(stored=unique_key_lists(120))
+def test_delete_vectors_throttled_batches_complete_on_retry(case: Case, stored: list[str]) -> None:
+    """A burst of deletes (within the configured request budget): any throttling must be a 503
+    QpsLimitExceeded, may only have removed requested keys, and retrying must complete the batch.
+    A target that never throttles at the allowed rate leaves these requirements unexercised."""
+    case.example(stored_count=len(stored))
+    batches = [stored[i : i + 20] for i in range(0, 100, 20)]
+    survivors = set(stored[100:])
+    with case.harness.arena(stored) as arena:
+        throttled = threading.Event()
+        lock = threading.Lock()
+
+        def one(batch: list[str]) -> None:
+            spec = delete_vectors_spec(arena.bucket, arena.index, batch)
+            for _ in range(4):
+                exchange = case.harness.send(spec)
+                response = exchange.response
+                assert response is not None
+                if not is_throttle(response):
+                    return
+                throttled.set()
+                with lock:
+                    case.recorder.record(judge_conventions(response))
+
+        for _ in range(3):  # bursts of parallel requests
+            with ThreadPoolExecutor(max_workers=len(batches)) as executor:
+                list(executor.map(one, batches))
+            if throttled.is_set():
+                break
+        if not throttled.is_set():
+            case.recorder.note("the target did not throttle within the request budget")
+            return
+        now = case.harness.snapshots([arena.location])[arena.location]
+        lost = sorted(k for k in survivors if now.get(k) != arena.before[arena.location].get(k))
+        case.recorder.record([Verdict("DV-THROTTLE-PARTIAL", not lost, "throttled deletes removed only requested keys", f"lost {lost[:5]}" if lost else "as allowed")])
+        # the bursts may have left batches half-done: each batch, retried alone, must complete
+        for batch in batches:
+            arena.before = case.harness.snapshots(arena.watched)
+            case.harness.check(arena, delete_vectors_spec(arena.bucket, arena.index, batch))
+        left = set(arena.before[arena.location]) - survivors
+    case.recorder.record([Verdict("DV-THROTTLE-RETRY", not left, "retrying completes every throttled batch", f"{len(left)} key(s) left")])

@@ -1,0 +1,56 @@
+"""Valid deletes: 204, exactly the requested keys gone, nothing else touched, absent keys fine."""
+
+from __future__ import annotations
+
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from conformance.suite._common import profile, requirements
+from conformance.suite_support import Case, sdk_delete
+from strategies.keylists import DeleteScenario, delete_scenarios, scenario_examples, unique_key_lists
+
+EXAMPLES = {s.label: s for s in scenario_examples()}
+
+
+@requirements("DV-SUCCESS-204", "DV-DELETES-REQUESTED", "DV-NO-COLLATERAL", "DV-ABSENT-KEYS-OK", "DV-REQUEST-ID")
+@profile()
+@given(scenario=delete_scenarios(request_sizes=st.integers(1, 12), duplicates=False))
+@example(scenario=EXAMPLES["one_unique_key"])
+@example(scenario=EXAMPLES["predeleted_and_never_stored"])
+@example(scenario=EXAMPLES["near_miss_bystanders"])
+def test_delete_vectors_valid_request_deletes_exactly_the_requested_keys(case: Case, scenario: DeleteScenario) -> None:
+    case.example(scenario=scenario)
+    case.delete(sdk_delete(list(scenario.request)), stored=scenario.stored, predeleted=scenario.predeleted, witnesses=True)
+
+
+@requirements("DV-ABSENT-KEYS-OK", "DV-SUCCESS-204", "DV-NO-COLLATERAL")
+@profile(10)
+@given(stored=unique_key_lists(3), absent=unique_key_lists(3))
+@example(stored=[], absent=["never-stored"])
+def test_delete_vectors_absent_keys_are_not_an_error(case: Case, stored: list[str], absent: list[str]) -> None:
+    absent = [k for k in absent if k not in stored] or ["never-stored-" + str(len(stored))]
+    case.example(stored=stored, absent=absent)
+    case.delete(sdk_delete(absent), stored=stored)
+
+
+@requirements("DV-LIMIT-500", "DV-SUCCESS-204", "DV-DELETES-REQUESTED", "DV-NO-COLLATERAL")
+@profile(3)
+@given(keys=unique_key_lists(500), extra=unique_key_lists(5))
+def test_delete_vectors_500_unique_keys_accepted(case: Case, keys: list[str], extra: list[str]) -> None:
+    survivors = [k for k in extra if k not in keys]
+    case.example(keys=keys, survivors=survivors)
+    case.delete(sdk_delete(keys), stored=[*keys, *survivors])
+
+
+@requirements("DV-SUCCESS-204", "DV-DELETES-REQUESTED", "DV-NO-COLLATERAL", "DV-LIMIT-500", "DV-LIMIT-501", "DV-KEYS-EMPTY",
+              "DV-REJECT-NO-EFFECT", "DV-OBS-DUPLICATES", "DV-OBS-RAW-OVER-500", "DV-OBS-KEY-LENGTH")
+@profile()
+@given(scenario=delete_scenarios())
+@example(scenario=EXAMPLES["zero_unique_keys"])
+@example(scenario=EXAMPLES["501_raw_500_unique"])
+@example(scenario=EXAMPLES["1024_code_point_keys"])
+@example(scenario=EXAMPLES["1025_code_point_key"])
+def test_delete_vectors_generated_scenarios_match_the_documentation(case: Case, scenario: DeleteScenario) -> None:
+    """Everything the key-list strategies make, judged by the oracle from the request sent."""
+    case.example(scenario=scenario)
+    case.delete(sdk_delete(list(scenario.request)), stored=scenario.stored, predeleted=scenario.predeleted)

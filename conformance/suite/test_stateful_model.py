@@ -1,0 +1,108 @@
+"""A stateful model of indexes in two buckets: puts, deletes, gets and lists, checked at every step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
+
+from conformance import profiles
+from conformance.harness import Arena
+from conformance.judge import Location, Verdict
+from conformance.ops import delete_vectors_spec
+from conformance.suite._common import requirements
+from conformance.suite_support import Case
+from conformance.target import canonical, vector_for
+
+KEY_POOL = ["doc-1", "doc-10", "Doc-1", "doc-2", "a/b", "caf\u00e9", "cafe\u0301", " pad", "\U0001f600", "x" * 40]
+keys_lists = st.lists(st.sampled_from(KEY_POOL), min_size=1, max_size=6)
+
+
+def _machine(case: Case) -> type[RuleBasedStateMachine]:
+    target = case.target
+    harness = case.harness
+
+    class DeleteVectorsModel(RuleBasedStateMachine):
+        """Model: location -> key -> canonical vector. Every answer and read-back is compared with it."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.locations: list[Location] = []
+            self.model: dict[Location, dict[str, str]] = {}
+            self.salt = 0
+            self.steps: list[str] = []
+            case.example(steps="(none yet)")
+
+        def _step(self, text: str) -> None:
+            self.steps.append(text)
+            case.recorder.example = "steps=" + "; ".join(self.steps)
+
+        @initialize()
+        def create_indexes(self) -> None:
+            primary = target.buckets.primary
+            first = target.new_index(primary, "s")
+            second = target.new_index(primary, "s")
+            self.locations = [(primary, first), (primary, second)]
+            if target.buckets.second:
+                target.new_index(target.buckets.second, name=first)  # same index name, other bucket
+                self.locations.append((target.buckets.second, first))
+            self.model = {loc: {} for loc in self.locations}
+
+        def teardown(self) -> None:
+            for bucket, index in self.locations:
+                target.drop_index(bucket, index)
+
+        def _where(self, which: int) -> Location:
+            return self.locations[which % len(self.locations)]
+
+        @rule(which=st.integers(0, 2), keys=keys_lists)
+        def put(self, which: int, keys: list[str]) -> None:
+            loc = self._where(which)
+            self.salt += 1
+            salt = f"m{self.salt}"
+            self._step(f"put {keys!r} into {loc[1]}@{loc[0]}")
+            target.put(*loc, keys, salt)
+            for key in keys:
+                self.model[loc][key] = canonical(vector_for(key, salt))
+
+        @rule(which=st.integers(0, 2), keys=keys_lists)
+        def delete(self, which: int, keys: list[str]) -> None:
+            loc = self._where(which)
+            arena = Arena(loc[0], loc[1], True, True, list(self.locations), {l: dict(m) for l, m in self.model.items()})
+            self._step(f"delete {keys!r} from {loc[1]}@{loc[0]}")
+            judged = harness.check(arena, delete_vectors_spec(loc[0], loc[1], list(dict.fromkeys(keys))))
+            if 200 <= judged.response.status < 300:
+                for key in keys:
+                    self.model[loc].pop(key, None)
+            self.model = {l: dict(arena.before[l]) for l in self.locations}
+
+        @rule(which=st.integers(0, 2), keys=keys_lists)
+        def get(self, which: int, keys: list[str]) -> None:
+            loc = self._where(which)
+            wanted = list(dict.fromkeys(keys))
+            self._step(f"get {wanted!r} from {loc[1]}@{loc[0]}")
+            result = target.retrying("GetVectors", lambda: target.ops.get_vectors(*loc, wanted, True, True))
+            got = {str(v.get("key")): canonical(v) for v in result.data.get("vectors", []) if isinstance(v, dict)}
+            expected = {k: self.model[loc][k] for k in wanted if k in self.model[loc]}
+            case.recorder.record([Verdict("DV-STATEFUL-MODEL", got == expected, f"GetVectors returns {sorted(expected)}", f"returned {sorted(got)}")])
+
+        @rule(which=st.integers(0, 2))
+        def list_all(self, which: int) -> None:
+            loc = self._where(which)
+            self._step(f"list {loc[1]}@{loc[0]}")
+            got = target.snapshot(*loc)
+            expected = self.model[loc]
+            ok = got == expected
+            case.recorder.record(
+                [Verdict("DV-STATEFUL-MODEL", ok, f"ListVectors returns {len(expected)} vectors as modelled",
+                         f"extra {sorted(set(got) - set(expected))[:5]}, missing {sorted(set(expected) - set(got))[:5]}")]
+            )
+
+    return DeleteVectorsModel
+
+
+@requirements("DV-STATEFUL-MODEL", "DV-NO-COLLATERAL", "DV-DELETES-REQUESTED", "DV-SUCCESS-204")
+def test_delete_vectors_stateful_model_of_two_buckets(case: Case) -> None:
+    machine: Any = _machine(case)
+    run_state_machine_as_test(machine, settings=profiles.settings_for_stateful(profiles.current()))

@@ -1,0 +1,101 @@
+"""What a conformance property holds in its hands: the ``case`` fixture's object.
+
+It keeps the properties short and declarative: say what is stored, how the request is
+built from the fresh index, and let the harness judge. It also keeps the reproduction
+record (the world the request met and the request itself) with every example, so a
+failure can be replayed later without Hypothesis.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from conformance.config import Settings
+from conformance.harness import Arena, DeleteHarness, Judged
+from conformance.ops import delete_vectors_spec, sdk_spec
+from conformance.recorder import Recorder
+from conformance.records import AuthSpec, RequestSpec
+from conformance.target import Target
+
+MAX_SHOWN = 4000
+
+
+def shown(value: Any) -> str:
+    """A repr short enough for a report, long enough to reproduce by eye."""
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + f"... ({len(text)} characters)"
+
+
+class Case:
+    def __init__(self, target: Target, recorder: Recorder, settings: Settings) -> None:
+        self.target = target
+        self.recorder = recorder
+        self.settings = settings
+        self.harness = DeleteHarness(target, recorder, settings.read_lag_s)
+
+    def example(self, **inputs: Any) -> None:
+        """Open a fresh example; ``inputs`` is what the report shows as the minimal example."""
+        self.recorder.start_example(", ".join(f"{k}={shown(v)}" for k, v in inputs.items()))
+
+    def delete(
+        self,
+        request: Callable[[Arena], RequestSpec],
+        *,
+        stored: Sequence[str] = (),
+        predeleted: Sequence[str] = (),
+        witnesses: bool = False,
+        index_exists: bool = True,
+        bucket_exists: bool = True,
+    ) -> Judged:
+        """Arrange a fresh index, send the request built for it, judge, clean up."""
+        with self.harness.arena(stored, predeleted, witnesses=witnesses, index_exists=index_exists, bucket_exists=bucket_exists) as arena:
+            spec = request(arena)
+            self.remember(arena, spec, stored, predeleted, witnesses)
+            return self.harness.check(arena, spec)
+
+    def remember(self, arena: Arena, spec: RequestSpec, stored: Sequence[str], predeleted: Sequence[str], witnesses: bool) -> None:
+        self.recorder.case = {
+            "stored": list(stored),
+            "predeleted": list(predeleted),
+            "witnesses": witnesses,
+            "index_exists": arena.index_exists,
+            "bucket_exists": arena.bucket_exists,
+            "index": arena.index,
+            "bucket": arena.bucket,
+            "spec": spec_json(spec),
+        }
+
+
+def spec_json(spec: RequestSpec) -> dict[str, Any]:
+    return {
+        "method": spec.method,
+        "query": spec.query,
+        "body_base64": base64.b64encode(spec.body).decode("ascii"),
+        "headers": [list(h) for h in spec.headers],
+        "bucket": spec.bucket,
+        "auth": {"kind": spec.auth.kind.value, "detail": spec.auth.detail, "skew_seconds": spec.auth.skew_seconds},
+    }
+
+
+def sdk_delete(
+    keys: Sequence[str] | None, *, auth: AuthSpec | None = None, extra: Mapping[str, object] | None = None
+) -> Callable[[Arena], RequestSpec]:
+    """The request the official SDK would send for these keys."""
+    return lambda arena: delete_vectors_spec(arena.bucket, arena.index, keys, auth=auth, extra_body=extra)
+
+
+def raw_delete(
+    body: Callable[[Arena], bytes], *, headers: Callable[[bytes], tuple[tuple[str, str], ...]] | None = None, auth: AuthSpec | None = None
+) -> Callable[[Arena], RequestSpec]:
+    """Exactly these body bytes; SDK headers (Content-Type, Content-MD5 of the bytes) unless told otherwise."""
+
+    def build(arena: Arena) -> RequestSpec:
+        data = body(arena)
+        spec = sdk_spec("POST", arena.bucket, "deleteVectors=", data, auth=auth)
+        if headers is not None:
+            spec = RequestSpec(spec.method, spec.query, spec.body, headers(data), spec.bucket, spec.auth)
+        return spec
+
+    return build

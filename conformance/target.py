@@ -1,0 +1,227 @@
+"""The endpoint under test, as the suite is allowed to touch it.
+
+A Target owns the run's buckets and indexes: it creates them (ledger-tracked), fills
+them with vectors it can recognise byte for byte, reads them back as snapshots, and
+removes them at the end, with a sweep of anything left under the run's prefix. It
+refuses to aim a DeleteVectors anywhere the run did not create.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from conformance.client import RawClient
+from conformance.config import Settings
+from conformance.jsonparse import classify
+from conformance.judge import Snapshot, is_throttle
+from conformance.ledger import Ledger, Resource
+from conformance.naming import Names
+from conformance.ops import OperationFailed, VectorOps, get_vector_bucket_spec
+from conformance.records import Exchange, RequestSpec
+from conformance.recorder import HarnessError
+
+DIMENSION = 4
+PUT_BATCH = 500
+CANARY_COUNT = 8
+T = TypeVar("T")
+
+
+def vector_for(key: str, salt: str) -> dict[str, Any]:
+    """A vector recognisable by its key and salt; every value is exact in float32."""
+    digest = hashlib.sha256(f"{salt}\x00{key}".encode("utf-8", "surrogatepass")).digest()
+    data = [(digest[i] - 128) / 16.0 + 0.25 for i in range(DIMENSION)]
+    return {"key": key, "data": {"float32": data}, "metadata": {"salt": salt, "n": digest[DIMENSION] % 100}}
+
+
+def canonical(item: dict[str, Any]) -> str:
+    data = item.get("data")
+    floats = data.get("float32") if isinstance(data, dict) else data
+    return json.dumps({"data": floats, "metadata": item.get("metadata")}, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Buckets:
+    primary: str
+    second: str | None  # another bucket of the run, for cross-bucket collateral checks
+    missing: str  # a run-prefixed bucket name that is never created
+
+
+class Target:
+    def __init__(self, settings: Settings, client: RawClient, names: Names, ledger_path: Path | None = None) -> None:
+        self.settings = settings
+        self.client = client
+        self.ops = VectorOps(client)
+        self.names = names
+        self.ledger = Ledger(ledger_path)
+        self.requests = 0
+        self.buckets = Buckets(
+            primary=settings.bucket or names.bucket("p"),
+            second=None if settings.bucket else names.bucket("s"),
+            missing=names.bucket("x"),
+        )
+        self.canary: tuple[str, str] | None = None
+        self.canary_snapshot: Snapshot = {}
+        self.witness: str | None = None  # an index in the primary bucket beside every test index
+        self.twin: str | None = None  # an index of the same role in the second bucket
+
+    # --- plumbing
+
+    def send(self, spec: RequestSpec) -> Exchange:
+        self.requests += 1
+        return self.client.send(spec)
+
+    def retrying(self, what: str, call: Callable[[], T], budget_s: float = 60.0) -> T:
+        """Setup calls ride out throttling (the documented 503) and brief transport errors."""
+        deadline = time.monotonic() + budget_s
+        delay = 0.2
+        while True:
+            self.requests += 1
+            try:
+                return call()
+            except OperationFailed as err:
+                transient = err.exchange.response is None or is_throttle(err.exchange.response)
+                if not transient or time.monotonic() + delay > deadline:
+                    raise HarnessError(f"{what}: {err}") from None
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    # --- lifecycle
+
+    def setup(self) -> None:
+        """Create the run's buckets, a witness index and twin, and the canary vectors."""
+        if self.settings.bucket is None:
+            self._create_bucket(self.buckets.primary)
+        else:
+            bucket = self.settings.bucket
+            found = self.retrying("GetVectorBucket", lambda: self.ops.call("GetVectorBucket", get_vector_bucket_spec(bucket), (200, 404)))
+            if found.exchange.response is not None and found.exchange.response.status == 404:
+                raise HarnessError(f"OSSV_BUCKET {bucket!r} does not exist")
+        if self.buckets.second is not None:
+            self._create_bucket(self.buckets.second)
+        canary = self.new_index(self.buckets.primary, role="c")
+        self.put(self.buckets.primary, canary, [f"canary-{i}" for i in range(CANARY_COUNT)], salt="canary")
+        self.canary = (self.buckets.primary, canary)
+        self.canary_snapshot = self.snapshot(self.buckets.primary, canary)
+        self.witness = self.new_index(self.buckets.primary, role="w")
+        if self.buckets.second is not None:
+            self.twin = self.new_index(self.buckets.second, role="w")
+
+    def _create_bucket(self, bucket: str) -> None:
+        self.retrying("PutVectorBucket", lambda: self.ops.put_vector_bucket(bucket))
+        self.ledger.add(Resource("bucket", bucket))
+
+    def new_index(self, bucket: str, role: str = "t", name: str | None = None) -> str:
+        index = name or self.names.index(role)
+        self.retrying("PutVectorIndex", lambda: self.ops.put_vector_index(bucket, index, DIMENSION))
+        self.ledger.add(Resource("index", bucket, index))
+        return index
+
+    def drop_index(self, bucket: str, index: str) -> None:
+        self.retrying("DeleteVectorIndex", lambda: self.ops.delete_vector_index(bucket, index, missing_ok=True))
+        self.ledger.discard(Resource("index", bucket, index))
+
+    def put(self, bucket: str, index: str, keys: Iterable[str], salt: str) -> None:
+        items = [vector_for(k, salt) for k in dict.fromkeys(keys)]
+        for start in range(0, len(items), PUT_BATCH):
+            batch = items[start : start + PUT_BATCH]
+            self.retrying("PutVectors", lambda batch=batch: self.ops.put_vectors(bucket, index, batch))  # type: ignore[misc]
+
+    def delete_own(self, bucket: str, index: str, keys: Sequence[str]) -> None:
+        """Setup/cleanup deletes, always well formed and always aimed at the run's own index."""
+        self.guard(bucket, index)
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            self.retrying("DeleteVectors", lambda chunk=chunk: self.ops.delete_vectors(bucket, index, chunk))  # type: ignore[misc]
+
+    def snapshot(self, bucket: str, index: str) -> Snapshot:
+        listing = self.retrying(
+            "ListVectors", lambda: self.ops.list_vectors_all(bucket, index, return_data=True, return_metadata=True)
+        )
+        return {str(item.get("key")): canonical(item) for item in listing.items}
+
+    # --- safety
+
+    def owns_bucket(self, bucket: str | None) -> bool:
+        return bucket in (self.buckets.primary, self.buckets.second, self.buckets.missing)
+
+    def guard(self, bucket: str | None, index: str | None) -> None:
+        """Never let a DeleteVectors reach an index the run did not create."""
+        if not self.owns_bucket(bucket):
+            raise HarnessError(f"refusing to send DeleteVectors to bucket {bucket!r}: not this run's")
+        if index is not None and not self.names.owns_index(index):
+            raise HarnessError(f"refusing to send DeleteVectors to index {index!r}: not this run's")
+
+    def guard_spec(self, spec: RequestSpec) -> None:
+        """Check every index name a lenient parser could read out of the body."""
+        parsed = classify(spec.body)
+        readings = (parsed.value,) if parsed.value is not None else parsed.readings
+        names = [r.get(k) for r in readings if isinstance(r, dict) for k in r if isinstance(k, str) and k.lower() == "indexname"]
+        self.guard(spec.bucket, None)
+        for name in names:
+            if isinstance(name, str) and name:
+                self.guard(spec.bucket, name)
+        if self.settings.bucket is not None and not any(isinstance(n, str) and n for n in names):
+            raise HarnessError("refusing to send a DeleteVectors without an index name into a user's bucket (OSSV_BUCKET)")
+
+    # --- the end
+
+    def check_canary(self) -> str | None:
+        if self.canary is None:
+            return None
+        now = self.snapshot(*self.canary)
+        if now != self.canary_snapshot:
+            changed = sorted(set(now) ^ set(self.canary_snapshot) | {k for k in now if now.get(k) != self.canary_snapshot.get(k)})
+            return f"canary vectors changed during the run: {changed[:5]}"
+        return None
+
+    def teardown(self) -> list[str]:
+        """Remove everything the run created, then sweep its prefix; return the problems."""
+        problems = self.ledger.unwind(self._remove)
+        problems += self.sweep()
+        return problems
+
+    def _remove(self, resource: Resource) -> None:
+        if resource.kind == "index" and resource.index is not None:
+            self.retrying("DeleteVectorIndex", lambda: self.ops.delete_vector_index(resource.bucket, resource.index or "", missing_ok=True))
+        else:
+            self.retrying("DeleteVectorBucket", lambda: self.ops.delete_vector_bucket(resource.bucket, missing_ok=True))
+
+    def sweep(self) -> list[str]:
+        """Anything still carrying this run's prefix goes; nothing else is looked at twice."""
+        problems = []
+        buckets = [b for b in (self.buckets.primary, self.buckets.second) if b]
+        try:
+            listed = self.retrying("ListVectorBuckets", lambda: self.ops.list_vector_buckets(self.names.worker_bucket_prefix))
+            for item in listed.items:
+                name = str(item.get("Name") or item.get("name") or "").rsplit(":", 1)[-1]
+                if name.startswith(self.names.worker_bucket_prefix) and name not in buckets:
+                    buckets.append(name)
+        except HarnessError as err:
+            problems.append(f"sweep: {err}")
+        for bucket in buckets:
+            try:
+                indexes = self.retrying("ListVectorIndexes", lambda bucket=bucket: self.ops.list_vector_indexes(bucket, self.names.worker_index_prefix))  # type: ignore[misc]
+            except HarnessError as err:
+                if "404" not in str(err):
+                    problems.append(f"sweep: {err}")
+                continue
+            for item in indexes.items:
+                name = str(item.get("indexName", ""))
+                if name.startswith(self.names.worker_index_prefix):
+                    try:
+                        self.drop_index(bucket, name)
+                    except HarnessError as err:
+                        problems.append(f"sweep: {err}")
+            if bucket.startswith(self.names.worker_bucket_prefix) and bucket != self.settings.bucket:
+                try:
+                    self.retrying("DeleteVectorBucket", lambda bucket=bucket: self.ops.delete_vector_bucket(bucket, missing_ok=True))  # type: ignore[misc]
+                except HarnessError as err:
+                    problems.append(f"sweep: {err}")
+        return problems

@@ -1,0 +1,162 @@
+"""The ASGI application: addressing → authentication → throttling → routing → handler.
+
+A plain ASGI callable built on Starlette's Request/Response rather than a Router, because
+proxy-style absolute request targets (``http://host/…`` in the path) never match routes.
+Handlers are synchronous and run in worker threads so slow paths (the ``lost_update``
+fault's sleep) interleave the way a real server's would.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+from dataclasses import dataclass
+
+import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from conformance import signing
+
+from . import addressing, errors
+from .auth import Authenticator, RequestView, decoded_query
+from .context import OpContext, Reply
+from .errors import ServiceError
+from .faults import FaultSet
+from .operations import HANDLERS, NEEDS_EXISTING_BUCKET, route
+from .ops_bucket import require_bucket
+from .options import Options
+from .store import Store
+from .throttle import SlidingWindowLimiter
+
+log = logging.getLogger("emulator")
+
+
+@dataclass
+class EmulatorState:
+    """Everything the app shares between requests."""
+
+    store: Store
+    authenticator: Authenticator
+    limiter: SlidingWindowLimiter
+    faults: FaultSet
+    options: Options
+    region: str
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class EmulatorApp:
+    """ASGI entry point for the emulator."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        if scope["type"] != "http":
+            return
+        response = await self._handle(Request(scope, receive))
+        await response(scope, receive, send)
+
+    async def _handle(self, request: Request) -> Response:
+        scope = request.scope
+        request_id = errors.new_request_id()
+        method = str(scope["method"]).upper()
+        raw_path = bytes(scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        raw_query = bytes(scope.get("query_string", b"")).decode("latin-1")
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        address = addressing.resolve(raw_path, signing.header_value(headers, "host"))
+        query = decoded_query(raw_query)
+        op = route(method, [n for n in query if not n.startswith("x-oss-")], address.bucket_scoped)
+        try:
+            try:
+                body = await _read_body(request, self.state.options.max_body_bytes)
+            except _BodyTooLarge:
+                raise ServiceError(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.") from None
+            reply = await self._dispatch(op, method, address, headers, raw_query, query, body)
+        except ServiceError as err:
+            return self._error(err, op, request_id, address)
+        except Exception:
+            log.exception("unexpected error handling %s %s", method, raw_path)
+            internal = ServiceError(500, "InternalError", "We encountered an internal error. Please try again.")
+            return self._error(internal, op, request_id, address)
+        return self._success(reply, request_id)
+
+    async def _dispatch(
+        self,
+        op: str | None,
+        method: str,
+        address: addressing.Address,
+        headers: list[tuple[str, str]],
+        raw_query: str,
+        query: dict[str, str],
+        body: bytes,
+    ) -> Reply:
+        state = self.state
+        view = RequestView(method=method, raw_query=raw_query, headers=headers, address=address)
+        caller = state.authenticator.authenticate(view, op)
+        throttled = not state.limiter.admit()
+        if throttled and op != "DeleteVectors":
+            raise ServiceError(503, "QpsLimitExceeded", "QPS limit exceeded. The request rate is limited.")
+        if op is None:
+            raise ServiceError(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
+        if address.extra_path:
+            raise ServiceError(400, "InvalidArgument", "Vector buckets have no object paths; use '/'.")
+        ctx = OpContext(op=op, caller=caller, address=address, method=method, headers=headers, query=query, body=body,
+                        store=state.store, options=state.options, faults=state.faults, region=state.region,
+                        throttled=throttled)
+        if op in NEEDS_EXISTING_BUCKET and not throttled:
+            with state.store.tx() as tx:
+                require_bucket(ctx, tx)
+        md5 = signing.header_value(headers, "content-md5")
+        if md5 is not None and md5.strip() != base64.b64encode(hashlib.md5(body).digest()).decode() and not throttled:
+            raise ServiceError(400, "InvalidDigest", "The Content-MD5 you specified is not valid.")
+        return await anyio.to_thread.run_sync(HANDLERS[op], ctx)
+
+    @staticmethod
+    def _base_headers(request_id: str | None) -> dict[str, str]:
+        out = {"Date": errors.http_date(), "Server": errors.SERVER}
+        if request_id is not None:
+            out["x-oss-request-id"] = request_id
+        return out
+
+    def _success(self, reply: Reply, request_id: str) -> Response:
+        headers = self._base_headers(None if reply.omit_request_id else request_id)
+        if reply.content_type:
+            headers["Content-Type"] = reply.content_type
+        headers.update(reply.headers)
+        return Response(content=reply.body, status_code=reply.status, headers=headers)
+
+    def _error(self, err: ServiceError, op: str | None, request_id: str, address: addressing.Address) -> Response:
+        faults = self.state.faults
+        headers = self._base_headers(request_id)
+        headers["x-oss-ec"] = err.ec
+        body_id = errors.new_request_id() if faults.active("error_request_id_mismatch", op) else request_id
+        if faults.active("error_xml", op):
+            body = errors.xml_error_body(err, body_id, address.host)
+            headers["Content-Type"] = "application/xml"
+        else:
+            body = errors.json_error_body(err, body_id, address.host, address.bucket)
+            charset = faults.active("error_json_charset", op)
+            headers["Content-Type"] = "application/json; charset=utf-8" if charset else "application/json"
+        return Response(content=body, status_code=err.status, headers=headers)

@@ -1,0 +1,216 @@
+"""DeleteVectors, exactly as documented (seed page; digest §5.1 "Suggested emulator semantics").
+
+Validation order: bucket exists → body is a JSON object → ``keys``/``indexName`` types and
+presence → index exists → key count and content → delete the unique keys in ONE transaction
+→ 204. A rejected request deletes nothing. Every DeleteVectors fault hooks in here, each at
+the one place where the corresponding real bug would live.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from . import jsonbody
+from .context import OpContext, Reply, invalid, key_length
+from .errors import ServiceError
+from .ops_bucket import require_bucket
+from .ops_index import no_such_index
+from .store import Index, Tx
+
+
+@dataclass
+class Plan:
+    """A validated batch; ``error`` is raised after committing (validate_after_delete fault)."""
+
+    index: Index
+    keys: list[str]
+    error: ServiceError | None = None
+
+
+def _raw_keys(ctx: OpContext, body: dict[str, Any]) -> list[str] | None:
+    """The keys member as a list of strings; None means 'answer 204 now' (a fault)."""
+    keys = ctx.member(body, "keys")
+    if keys is jsonbody.MISSING:
+        if ctx.fault("missing_keys_field_ok"):
+            return None
+        raise invalid("keys is required.")
+    if isinstance(keys, str) and ctx.fault("keys_string_accepted"):
+        keys = [keys]
+    if not isinstance(keys, list):
+        raise invalid("keys must be an array of strings.")
+    if not all(isinstance(k, str) for k in keys):
+        if not ctx.fault("non_string_keys_coerced"):
+            raise invalid("keys must contain only strings.")
+        keys = [k if isinstance(k, str) else str(k) if isinstance(k, int | float) else json.dumps(k) for k in keys]
+    return keys
+
+
+def _index_name(ctx: OpContext, body: dict[str, Any]) -> str:
+    name = ctx.member(body, "indexName")
+    if not isinstance(name, str) or not name:
+        if ctx.options.missing_index_name_code == "NoSuchVectorIndex":
+            raise no_such_index()
+        raise invalid("indexName is required and must be a non-empty string.")
+    return name
+
+
+def _lookup_index(ctx: OpContext, tx: Tx, name: str) -> Index | None:
+    index = tx.get_index(ctx.account, ctx.bucket, name)
+    if index is None:
+        if ctx.fault("missing_index_204"):
+            return None
+        if ctx.fault("missing_index_wrong_code"):
+            raise ServiceError(404, "NoSuchIndex", "The specified index does not exist.")
+        raise no_such_index()
+    return index
+
+
+def _check_keys(ctx: OpContext, raw: list[str]) -> tuple[list[str], ServiceError | None] | None:
+    """Unique valid keys (None: answer 204 now); the error is for validate_after_delete."""
+    limit = ctx.options.max_delete_keys
+    unique = list(dict.fromkeys(raw))
+    if ctx.options.duplicate_keys == "reject" and len(unique) != len(raw):
+        raise invalid("keys contains duplicates.")
+    if ctx.options.key_limit_counts == "raw" and len(raw) > limit:
+        raise invalid(f"keys holds more than {limit} entries.")
+    if not unique:
+        if ctx.fault("accept_empty_keys"):
+            return None
+        raise invalid(f"The number of unique keys must be between 1 and {limit}.")
+    deferred: ServiceError | None = None
+    if len(unique) > limit:
+        too_many = invalid(f"The number of unique keys must be between 1 and {limit}.")
+        if ctx.fault("accept_501_keys") and len(unique) <= 2 * limit:
+            pass
+        elif ctx.fault("validate_after_delete"):
+            unique, deferred = unique[:limit], too_many
+        elif ctx.fault("wrong_limit_code"):
+            raise ServiceError(400, "InvalidArgument", f"Too many keys (more than {limit}).")
+        else:
+            raise too_many
+    if ctx.fault("reject_500_keys") and len(unique) >= limit:
+        raise invalid(f"The number of unique keys must be between 1 and {limit}.")
+    bad = [k for k in unique if not 1 <= key_length(ctx, k) <= ctx.options.max_key_length]
+    if bad and ctx.options.invalid_keys == "reject":
+        raise invalid(f"Each key must be 1 to {ctx.options.max_key_length} characters long.")
+    return [k for k in unique if k not in bad], deferred
+
+
+def validate(ctx: OpContext, tx: Tx) -> Plan | None:
+    """Run every check in the documented order; None means a (faulty) early 204."""
+    require_bucket(ctx, tx)
+    body = ctx.json_object()
+    raw = _raw_keys(ctx, body)
+    if raw is None:
+        return None
+    name = _index_name(ctx, body)
+    if ctx.options.index_before_key_checks:
+        index = _lookup_index(ctx, tx, name)
+        checked = _check_keys(ctx, raw)
+    else:
+        checked = _check_keys(ctx, raw)
+        index = _lookup_index(ctx, tx, name)
+    if index is None or checked is None:
+        return None
+    return Plan(index, checked[0], checked[1])
+
+
+def _targets(ctx: OpContext, tx: Tx, index_id: int, keys: list[str]) -> list[str]:
+    """The stored keys a request deletes; identity unless a matching fault is on."""
+    if ctx.fault("strip_whitespace"):
+        return list(dict.fromkeys(k.strip() for k in keys))
+    if not any(ctx.fault(f) for f in ("prefix_match", "case_insensitive_match", "unicode_nfc_match")):
+        return keys
+    existing = tx.all_keys(index_id)
+    if ctx.fault("prefix_match"):
+        return [e for e in existing if any(e.startswith(k) for k in keys)]
+    if ctx.fault("case_insensitive_match"):
+        folded = {k.lower() for k in keys}
+        return [e for e in existing if e.lower() in folded]
+    normal = {unicodedata.normalize("NFC", k) for k in keys}
+    return [e for e in existing if unicodedata.normalize("NFC", e) in normal]
+
+
+def _affected_indexes(ctx: OpContext, tx: Tx, index: Index) -> list[Index]:
+    found = [index]
+    if ctx.fault("cross_index_delete"):
+        found += [i for i in tx.list_indexes(ctx.account, ctx.bucket) if i.id != index.id]
+    if ctx.fault("cross_bucket_delete"):
+        for bucket in tx.bucket_names(ctx.account):
+            other = tx.get_index(ctx.account, bucket, index.name) if bucket != ctx.bucket else None
+            if other is not None:
+                found.append(other)
+    return found
+
+
+def _apply(ctx: OpContext, tx: Tx, plan: Plan) -> None:
+    keys = plan.keys[:100] if ctx.fault("only_first_100") else plan.keys
+    if ctx.fault("throttle_without_limit") and len(plan.keys) > 100:
+        raise ServiceError(503, "QpsLimitExceeded", "QPS limit exceeded.")
+    present = set(tx.get_vectors(plan.index.id, keys))
+    if ctx.fault("absent_key_404") and len(present) < len(keys):
+        raise ServiceError(404, "NoSuchKey", "The specified key does not exist.")
+    if ctx.fault("second_delete_404") and tx.tombstoned(plan.index.id, [k for k in keys if k not in present]):
+        raise ServiceError(404, "NoSuchKey", "The specified key does not exist.")
+    for index in _affected_indexes(ctx, tx, plan.index):
+        tx.delete_keys(index.id, _targets(ctx, tx, index.id, keys))
+    if ctx.fault("touches_survivors"):
+        tx.clear_metadata(plan.index.id)
+
+
+def _lost_update(ctx: OpContext) -> None:
+    """The lost_update fault: read the index, sleep, write it back without a transaction."""
+    with ctx.store.tx() as tx:
+        plan = validate(ctx, tx)
+        if plan is None:
+            return
+        rows = tx.scan(plan.index.id)
+    time.sleep(0.05)
+    doomed = set(plan.keys)
+    with ctx.store.tx() as tx:
+        tx.delete_keys(plan.index.id, plan.keys)
+        tx.replace_all(plan.index.id, [r for r in rows if r.key not in doomed])
+
+
+def _throttled(ctx: OpContext) -> Reply:
+    """Over the QPS limit: 503, possibly after deleting part of a valid batch (no atomicity, A7)."""
+    try:
+        with ctx.store.tx() as tx:
+            plan = validate(ctx, tx)
+            if plan is not None and plan.error is None:
+                keys = plan.keys
+                if ctx.options.throttle_partial_delete and len(keys) >= 2 and random.random() < 0.5:
+                    tx.delete_keys(plan.index.id, keys[: random.randint(1, len(keys) - 1)])
+                if ctx.fault("throttle_collateral"):
+                    requested = set(keys)
+                    others = [k for k in tx.all_keys(plan.index.id) if k not in requested]
+                    tx.delete_keys(plan.index.id, others[:3])
+    except ServiceError:
+        pass
+    if ctx.fault("throttle_429"):
+        raise ServiceError(429, "TooManyRequests", "Too many requests.")
+    raise ServiceError(503, "QpsLimitExceeded", "QPS limit exceeded. The request rate is limited.")
+
+
+def delete_vectors(ctx: OpContext) -> Reply:
+    if ctx.throttled:
+        return _throttled(ctx)
+    if ctx.fault("lost_update"):
+        _lost_update(ctx)
+    else:
+        deferred: ServiceError | None = None
+        with ctx.store.tx() as tx:
+            plan = validate(ctx, tx)
+            if plan is not None:
+                _apply(ctx, tx, plan)
+                deferred = plan.error
+        if deferred is not None:
+            raise deferred
+    if ctx.fault("success_200_body"):
+        return Reply(200, body=b"{}", content_type="application/json")
+    return Reply(204, omit_request_id=ctx.fault("success_no_request_id"))

@@ -1,0 +1,131 @@
+"""Public entry point: run the emulator on a free port in a background thread.
+
+    from emulator.server import EmulatorServer, EmulatorConfig, Identity
+    with EmulatorServer(EmulatorConfig(identities=[Identity("AK", "SK", "1234567890123456")])) as srv:
+        srv.url  # "http://127.0.0.1:PORT"
+
+The listening socket is bound before the thread starts (so ``port=0`` yields a known free
+port without races) and closed on stop; uvicorn runs with h11, which passes proxy-style
+absolute targets through to the app.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+import uvicorn
+
+from .app import EmulatorApp, EmulatorState
+from .auth import Authenticator, Identity
+from .faults import FaultSet, validate_fault_names
+from .options import Options, resolve_options
+from .store import Store
+from .throttle import SlidingWindowLimiter
+
+__all__ = ["EmulatorConfig", "EmulatorServer", "Identity"]
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    """How to run one emulator (see docs/emulator.md for the options table)."""
+
+    identities: Sequence[Identity]
+    region: str = "cn-hangzhou"
+    qps_limit: int | None = None
+    data_path: str | Path | None = None
+    faults: frozenset[str] = frozenset()
+    options: Mapping[str, object] = field(default_factory=dict)
+
+    def resolved_options(self) -> Options:
+        return resolve_options(self.options)
+
+
+class EmulatorServer:
+    """A running emulator; start/stop are idempotent and may be repeated in one process."""
+
+    def __init__(self, config: EmulatorConfig, host: str = "127.0.0.1", port: int = 0) -> None:
+        if not config.identities:
+            raise ValueError("at least one identity is required")
+        self.config = config
+        self.host = host
+        self._requested_port = port
+        self._options = config.resolved_options()
+        self._faults = FaultSet(validate_fault_names(config.faults))
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+        self._store: Store | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def faults(self) -> frozenset[str]:
+        return self._faults.names
+
+    def set_faults(self, names: Iterable[str]) -> None:
+        """Switch the active faults at runtime (thread-safe; unknown names raise ValueError)."""
+        self._faults.set(names)
+
+    def start(self) -> EmulatorServer:
+        if self._thread is not None:
+            return self
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on such sockets (else 40 ms Nagle stalls).
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self._requested_port))
+        sock.listen(128)
+        sock.setblocking(False)
+        self.port = sock.getsockname()[1]
+        store = Store(self.config.data_path)
+        state = EmulatorState(
+            store=store,
+            authenticator=Authenticator(self.config.identities, self.config.region, self._options, self._faults),
+            limiter=SlidingWindowLimiter(self.config.qps_limit, self._options.throttle_counts_rejected),
+            faults=self._faults,
+            options=self._options,
+            region=self.config.region,
+        )
+        uv_config = uvicorn.Config(
+            EmulatorApp(state), http="h11", lifespan="off", log_level="warning", access_log=False,
+            timeout_graceful_shutdown=2, timeout_keep_alive=5, server_header=False, date_header=False,
+        )
+        server = uvicorn.Server(uv_config)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"ossv-emulator-{self.port}", daemon=True)
+        self._server, self._thread, self._socket, self._store = server, thread, sock, store
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("emulator failed to start")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        server, thread, sock, store = self._server, self._thread, self._socket, self._store
+        self._server = self._thread = self._socket = self._store = None
+        if server is not None:
+            server.should_exit = True
+        if thread is not None:
+            thread.join(timeout=10)
+        if sock is not None:
+            sock.close()
+        if store is not None:
+            store.close()
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()

@@ -1,0 +1,271 @@
+"""SQLite storage for buckets, indexes and vectors.
+
+One connection guarded by one lock, in autocommit mode with explicit ``BEGIN IMMEDIATE``:
+every request's reads and writes form one serialisable transaction, so concurrent clients
+can neither lose nor resurrect data. A shared-cache ``:memory:`` URI with a connection per
+thread would add table-lock errors (SQLITE_LOCKED) to handle for no gain: the emulator is
+I/O-bound on HTTP, not on SQLite. ``path`` makes the data survive restarts (WAL file).
+
+Keys are stored as UTF-8 BLOBs so ordering is bytewise (= code point order) and no
+collation can fold case or normalise Unicode; vector data and metadata are stored as the
+JSON text of what was put, so reads return exactly the values written.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS buckets (
+    account TEXT NOT NULL, name TEXT NOT NULL, created REAL NOT NULL, resource_group TEXT,
+    policy TEXT, logging TEXT, PRIMARY KEY (account, name));
+CREATE TABLE IF NOT EXISTS indexes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, bucket TEXT NOT NULL, name TEXT NOT NULL,
+    created REAL NOT NULL, data_type TEXT NOT NULL, dimension INTEGER NOT NULL, metric TEXT NOT NULL,
+    nonfilterable TEXT NOT NULL, UNIQUE (account, bucket, name));
+CREATE TABLE IF NOT EXISTS vectors (
+    index_id INTEGER NOT NULL, key BLOB NOT NULL, data TEXT NOT NULL, metadata TEXT,
+    PRIMARY KEY (index_id, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tombstones (
+    index_id INTEGER NOT NULL, key BLOB NOT NULL, data TEXT NOT NULL, metadata TEXT,
+    PRIMARY KEY (index_id, key)) WITHOUT ROWID;
+"""
+
+CHUNK = 400
+
+
+@dataclass(frozen=True)
+class Bucket:
+    account: str
+    name: str
+    created: float
+    resource_group: str | None
+
+
+@dataclass(frozen=True)
+class Index:
+    id: int
+    account: str
+    bucket: str
+    name: str
+    created: float
+    data_type: str
+    dimension: int
+    metric: str
+    nonfilterable: str
+
+
+@dataclass(frozen=True)
+class VectorRow:
+    key: str
+    data: str
+    metadata: str | None
+
+
+def segment_of(key: bytes, count: int) -> int:
+    """Stable segment assignment for ListVectors segmentCount/segmentIndex."""
+    return zlib.crc32(key) % count if count > 0 else 0
+
+
+def _b(key: str) -> bytes:
+    return key.encode("utf-8")
+
+
+def _chunks(keys: Sequence[str]) -> Iterator[list[bytes]]:
+    for start in range(0, len(keys), CHUNK):
+        yield [_b(k) for k in keys[start:start + CHUNK]]
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+class Tx:
+    """Operations available inside one transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._c = conn
+
+    # buckets
+    def get_bucket(self, account: str, name: str) -> Bucket | None:
+        row = self._c.execute(
+            "SELECT account, name, created, resource_group FROM buckets WHERE account=? AND name=?", (account, name)
+        ).fetchone()
+        return Bucket(*row) if row else None
+
+    def create_bucket(self, bucket: Bucket) -> None:
+        self._c.execute(
+            "INSERT INTO buckets (account, name, created, resource_group) VALUES (?, ?, ?, ?)",
+            (bucket.account, bucket.name, bucket.created, bucket.resource_group),
+        )
+
+    def count_buckets(self, account: str) -> int:
+        return int(self._c.execute("SELECT COUNT(*) FROM buckets WHERE account=?", (account,)).fetchone()[0])
+
+    def list_buckets(self, account: str, prefix: str, marker: str, limit: int, resource_group: str | None) -> list[Bucket]:
+        sql = "SELECT account, name, created, resource_group FROM buckets WHERE account=? AND name > ? AND substr(name, 1, ?) = ?"
+        args: list[object] = [account, marker, len(prefix), prefix]
+        if resource_group:
+            sql += " AND resource_group = ?"
+            args.append(resource_group)
+        sql += " ORDER BY name LIMIT ?"
+        args.append(limit)
+        return [Bucket(*r) for r in self._c.execute(sql, args)]
+
+    def bucket_names(self, account: str) -> list[str]:
+        return [r[0] for r in self._c.execute("SELECT name FROM buckets WHERE account=? ORDER BY name", (account,))]
+
+    def delete_bucket(self, account: str, name: str) -> None:
+        self._c.execute("DELETE FROM buckets WHERE account=? AND name=?", (account, name))
+
+    def get_bucket_attr(self, account: str, name: str, column: str) -> str | None:
+        if column not in ("policy", "logging"):
+            raise ValueError(column)
+        row = self._c.execute(f"SELECT {column} FROM buckets WHERE account=? AND name=?", (account, name)).fetchone()
+        return None if row is None else row[0]
+
+    def set_bucket_attr(self, account: str, name: str, column: str, value: str | None) -> None:
+        if column not in ("policy", "logging"):
+            raise ValueError(column)
+        self._c.execute(f"UPDATE buckets SET {column}=? WHERE account=? AND name=?", (value, account, name))
+
+    # indexes
+    _INDEX_COLS = "id, account, bucket, name, created, data_type, dimension, metric, nonfilterable"
+
+    def get_index(self, account: str, bucket: str, name: str) -> Index | None:
+        row = self._c.execute(
+            f"SELECT {self._INDEX_COLS} FROM indexes WHERE account=? AND bucket=? AND name=?", (account, bucket, name)
+        ).fetchone()
+        return Index(*row) if row else None
+
+    def create_index(self, account: str, bucket: str, name: str, created: float, data_type: str, dimension: int,
+                     metric: str, nonfilterable: str) -> None:
+        self._c.execute(
+            "INSERT INTO indexes (account, bucket, name, created, data_type, dimension, metric, nonfilterable)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (account, bucket, name, created, data_type, dimension, metric, nonfilterable),
+        )
+
+    def list_indexes(self, account: str, bucket: str, prefix: str = "", after: str = "", limit: int = -1) -> list[Index]:
+        return [
+            Index(*r)
+            for r in self._c.execute(
+                f"SELECT {self._INDEX_COLS} FROM indexes WHERE account=? AND bucket=? AND name > ?"
+                " AND substr(name, 1, ?) = ? ORDER BY name LIMIT ?",
+                (account, bucket, after, len(prefix), prefix, limit),
+            )
+        ]
+
+    def delete_index(self, index_id: int) -> None:
+        for table in ("vectors", "tombstones"):
+            self._c.execute(f"DELETE FROM {table} WHERE index_id=?", (index_id,))
+        self._c.execute("DELETE FROM indexes WHERE id=?", (index_id,))
+
+    # vectors
+    def put_vectors(self, index_id: int, rows: Iterable[VectorRow]) -> None:
+        batch = [(index_id, _b(r.key), r.data, r.metadata) for r in rows]
+        self._c.executemany("INSERT OR REPLACE INTO vectors (index_id, key, data, metadata) VALUES (?, ?, ?, ?)", batch)
+        self._c.executemany("DELETE FROM tombstones WHERE index_id=? AND key=?", [(b[0], b[1]) for b in batch])
+
+    def _select_keys(self, table: str, index_id: int, keys: Sequence[str]) -> dict[str, VectorRow]:
+        found: dict[str, VectorRow] = {}
+        for chunk in _chunks(keys):
+            sql = f"SELECT key, data, metadata FROM {table} WHERE index_id=? AND key IN ({_marks(len(chunk))})"
+            for key, data, meta in self._c.execute(sql, [index_id, *chunk]):
+                text = bytes(key).decode("utf-8")
+                found[text] = VectorRow(text, data, meta)
+        return found
+
+    def get_vectors(self, index_id: int, keys: Sequence[str]) -> dict[str, VectorRow]:
+        return self._select_keys("vectors", index_id, keys)
+
+    def tombstoned(self, index_id: int, keys: Sequence[str]) -> set[str]:
+        return set(self._select_keys("tombstones", index_id, keys))
+
+    def all_keys(self, index_id: int) -> list[str]:
+        return [bytes(r[0]).decode("utf-8") for r in self._c.execute("SELECT key FROM vectors WHERE index_id=? ORDER BY key",
+                                                                      (index_id,))]
+
+    def scan(self, index_id: int) -> list[VectorRow]:
+        return [
+            VectorRow(bytes(k).decode("utf-8"), d, m)
+            for k, d, m in self._c.execute("SELECT key, data, metadata FROM vectors WHERE index_id=? ORDER BY key", (index_id,))
+        ]
+
+    def delete_keys(self, index_id: int, keys: Sequence[str]) -> int:
+        """Delete keys (absent ones are fine), leaving tombstones for the faults that need history."""
+        deleted = 0
+        for chunk in _chunks(keys):
+            where = f"index_id=? AND key IN ({_marks(len(chunk))})"
+            self._c.execute(
+                f"INSERT OR REPLACE INTO tombstones (index_id, key, data, metadata) SELECT index_id, key, data, metadata"
+                f" FROM vectors WHERE {where}",
+                [index_id, *chunk],
+            )
+            deleted += self._c.execute(f"DELETE FROM vectors WHERE {where}", [index_id, *chunk]).rowcount
+        return deleted
+
+    def clear_metadata(self, index_id: int) -> None:
+        self._c.execute("UPDATE vectors SET metadata=NULL WHERE index_id=?", (index_id,))
+
+    def replace_all(self, index_id: int, rows: Sequence[VectorRow]) -> None:
+        self._c.execute("DELETE FROM vectors WHERE index_id=?", (index_id,))
+        self.put_vectors(index_id, rows)
+
+    def list_vectors(self, index_id: int, after: str | None, limit: int, seg_count: int, seg_index: int,
+                     with_tombstones: bool = False) -> list[VectorRow]:
+        source = "vectors"
+        if with_tombstones:
+            source = (
+                "(SELECT index_id, key, data, metadata FROM vectors UNION ALL SELECT index_id, key, data, metadata"
+                " FROM tombstones t WHERE NOT EXISTS"
+                " (SELECT 1 FROM vectors v WHERE v.index_id=t.index_id AND v.key=t.key))"
+            )
+        sql = f"SELECT key, data, metadata FROM {source} WHERE index_id=? AND key > ?"
+        args: list[object] = [index_id, _b(after) if after is not None else b""]
+        if seg_count > 1:
+            sql += " AND ossv_segment(key, ?) = ?"
+            args += [seg_count, seg_index]
+        sql += " ORDER BY key LIMIT ?"
+        args.append(limit)
+        return [VectorRow(bytes(k).decode("utf-8"), d, m) for k, d, m in self._c.execute(sql, args)]
+
+
+class Store:
+    """The emulator's database; use ``with store.tx() as tx:`` for every request."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        target = ":memory:" if path is None else str(path)
+        self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+        self._lock = threading.RLock()
+        self._conn.create_function("ossv_segment", 2, lambda k, n: segment_of(bytes(k), int(n)), deterministic=True)
+        if path is not None:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(SCHEMA)
+        self._closed = False
+
+    @contextmanager
+    def tx(self) -> Iterator[Tx]:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("store is closed")
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(self._conn)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._conn.close()

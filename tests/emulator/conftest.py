@@ -1,0 +1,54 @@
+"""Fixtures: one emulator per test session (per xdist worker), faults reset after each test."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+from emu_helpers import IDENTITIES, REGION, RawClient
+
+from emulator.server import EmulatorConfig, EmulatorServer
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def emu() -> Iterator[EmulatorServer]:
+    with EmulatorServer(EmulatorConfig(identities=IDENTITIES, region=REGION)) as srv:
+        yield srv
+
+
+@pytest.fixture
+def raw(emu: EmulatorServer) -> RawClient:
+    return RawClient(emu.url)
+
+
+@pytest.fixture
+def faults(emu: EmulatorServer) -> Iterator[Callable[..., None]]:
+    def enable(*names: str) -> None:
+        emu.set_faults(names)
+
+    yield enable
+    emu.set_faults(())
+
+
+@pytest.fixture
+def bucket(raw: RawClient) -> str:
+    """A fresh bucket with an index "idx" (dimension 4); names are unique per worker and test."""
+    name = f"b{os.getpid() % 100000}x{next(_counter)}"
+    raw.create_bucket(name)
+    raw.create_index(name)
+    return name
+
+
+@pytest.fixture(scope="session")
+def fuzz_target(emu: EmulatorServer) -> tuple[EmulatorServer, str]:
+    """The session emulator with one bucket holding an index "idx" and a few vectors."""
+    raw = RawClient(emu.url)
+    name = f"fuzz{os.getpid() % 100000}"
+    raw.create_bucket(name)
+    raw.create_index(name)
+    raw.put(name, "idx", ["a", "b", "c"])
+    return emu, name
