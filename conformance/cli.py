@@ -91,7 +91,7 @@ def _run_args(ns: argparse.Namespace) -> tuple[dict[str, object], list[str]]:
         if value is None:
             continue
         flag = "--ossv-config" if name == "config" else "--ossv-" + name.replace("_", "-")
-        args += [flag] if value is True else [flag, str(value)]
+        args += [flag, "true" if value is True else str(value)]
     if ns.workers not in (None, "0"):
         args += ["-n", str(ns.workers)]
     elif ns.workers == "0":

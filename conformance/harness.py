@@ -43,7 +43,7 @@ class Arena:
         return (self.bucket, self.index)
 
     def world(self) -> World:
-        return World(self.bucket_exists, self.index_exists, frozenset(self.before.get(self.location, {})))
+        return World(self.bucket_exists, self.index_exists, frozenset(self.before.get(self.location, {})), self.index)
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,7 @@ class DeleteHarness:
         arena = Arena(bucket, index, index_exists, bucket_exists)
         stored = list(dict.fromkeys(stored))
         witnessed: list[Location] = []
+        twin: Location | None = None
         try:
             if index_exists:
                 if stored:
@@ -92,7 +93,11 @@ class DeleteHarness:
                     target.delete_own(bucket, index, predeleted)
                 arena.watched.append(arena.location)
             if witnesses:
-                for location in self._witness_locations():
+                if bucket_exists and target.buckets.second:
+                    # the same index name in another bucket: a delete must not cross buckets
+                    target.new_index(target.buckets.second, name=index)
+                    twin = (target.buckets.second, index)
+                for location in self._witness_locations(twin):
                     if stored:
                         target.put(*location, stored, "w" + salt)
                     witnessed.append(location)
@@ -103,14 +108,18 @@ class DeleteHarness:
             if index_exists:
                 target.drop_index(bucket, index)
             for location in witnessed:
-                if stored:
+                if location == twin:
+                    target.drop_index(*location)
+                elif stored:
                     target.delete_own(*location, stored)
 
-    def _witness_locations(self) -> list[Location]:
+    def _witness_locations(self, twin: Location | None) -> list[Location]:
         out = []
         if self.target.witness:
             out.append((self.target.buckets.primary, self.target.witness))
-        if self.target.twin and self.target.buckets.second:
+        if twin is not None:
+            out.append(twin)
+        elif self.target.twin and self.target.buckets.second:
             out.append((self.target.buckets.second, self.target.twin))
         return out
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import enum
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +31,17 @@ class ParsedBody:
 
 
 _BOM = b"\xef\xbb\xbf"
-_LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<![0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+
+
+def _has_surrogate(value: Any) -> bool:
+    """A string escape that decodes to half a surrogate pair: grammatical JSON, not Unicode text."""
+    if isinstance(value, str):
+        return any(0xD800 <= ord(c) <= 0xDFFF for c in value)
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    return False
 
 
 def _reject_constant(name: str) -> Any:
@@ -96,11 +105,12 @@ def classify(body: bytes) -> ParsedBody:
     except UnicodeDecodeError:
         text = raw.decode("utf-8", errors="replace")
         notes.append("invalid UTF-8")
-    if _LONE_SURROGATE.search(text):
-        notes.append("lone surrogate escape")
     if not notes:
         try:
-            return ParsedBody(BodyClass.VALID, "strict JSON", value=_strict(text))
+            value = _strict(text)
+            if _has_surrogate(value):
+                return ParsedBody(BodyClass.AMBIGUOUS, "lone surrogate escape", readings=(value,))
+            return ParsedBody(BodyClass.VALID, "strict JSON", value=value)
         except _DuplicateMember as dup:
             notes.append(f"duplicate member {dup}")
         except RecursionError:

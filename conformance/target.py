@@ -152,23 +152,26 @@ class Target:
         return bucket in (self.buckets.primary, self.buckets.second, self.buckets.missing)
 
     def guard(self, bucket: str | None, index: str | None) -> None:
-        """Never let a DeleteVectors reach an index the run did not create."""
+        """Never let a DeleteVectors reach an index the run did not create.
+
+        In a bucket the run created, every index is the run's. In a user's bucket (OSSV_BUCKET)
+        only run-prefixed names are.
+        """
         if not self.owns_bucket(bucket):
             raise HarnessError(f"refusing to send DeleteVectors to bucket {bucket!r}: not this run's")
-        if index is not None and not self.names.owns_index(index):
-            raise HarnessError(f"refusing to send DeleteVectors to index {index!r}: not this run's")
+        if bucket == self.settings.bucket and index is not None and not self.names.owns_index(index):
+            raise HarnessError(f"refusing to send DeleteVectors to index {index!r} of bucket {bucket!r}: not this run's")
 
     def guard_spec(self, spec: RequestSpec) -> None:
-        """Check every index name a lenient parser could read out of the body."""
+        """In a user's bucket, check every index name a lenient parser could read out of the body."""
+        self.guard(spec.bucket, None)
+        if spec.bucket != self.settings.bucket:
+            return
         parsed = classify(spec.body)
         readings = (parsed.value,) if parsed.value is not None else parsed.readings
         names = [r.get(k) for r in readings if isinstance(r, dict) for k in r if isinstance(k, str) and k.lower() == "indexname"]
-        self.guard(spec.bucket, None)
-        for name in names:
-            if isinstance(name, str) and name:
-                self.guard(spec.bucket, name)
-        if self.settings.bucket is not None and not any(isinstance(n, str) and n for n in names):
-            raise HarnessError("refusing to send a DeleteVectors without an index name into a user's bucket (OSSV_BUCKET)")
+        if not names or not all(isinstance(n, str) and self.names.owns_index(n) for n in names):
+            raise HarnessError("refusing to send a DeleteVectors into a user's bucket (OSSV_BUCKET) without one of this run's index names")
 
     # --- the end
 

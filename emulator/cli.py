@@ -7,6 +7,7 @@ random identity is generated and printed on the second line for humans.
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import signal
 import sys
@@ -36,7 +37,7 @@ def _parser() -> _Parser:
     p.add_argument("--cred", action="append", default=[], metavar="AK:SECRET:ACCOUNTID")
     p.add_argument("--sts", action="append", default=[], metavar="AK:SECRET:TOKEN:ACCOUNTID")
     p.add_argument("--region", default="cn-hangzhou")
-    p.add_argument("--qps-limit", type=int, default=None)
+    p.add_argument("--qps-limit", type=float, default=None, metavar="N")
     p.add_argument("--data", default=None, metavar="FILE", help="SQLite file that survives restarts")
     p.add_argument("--fault", nargs="+", action="extend", default=[], metavar="NAME")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE")
@@ -78,8 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name, fault in FAULTS.items():
                 print(f"{name:<{width}}  {fault.description}")
             sys.stdout.flush()
-        except BrokenPipeError:  # e.g. piped into head
-            sys.stdout = None  # type: ignore[assignment]
+        except BrokenPipeError:  # e.g. piped into head: silence the flush at interpreter exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     try:
         identities, generated = _identities(args)

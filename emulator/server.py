@@ -37,7 +37,7 @@ class EmulatorConfig:
 
     identities: Sequence[Identity]
     region: str = "cn-hangzhou"
-    qps_limit: int | None = None
+    qps_limit: float | None = None
     data_path: str | Path | None = None
     faults: frozenset[str] = frozenset()
     options: Mapping[str, object] = field(default_factory=dict)

@@ -8,9 +8,9 @@ from collections import deque
 
 
 class SlidingWindowLimiter:
-    """Admit at most ``limit`` requests in any 1 s window; ``None`` disables limiting."""
+    """Admit at most ``limit`` requests (floor, if fractional) in any 1 s window; ``None`` disables limiting."""
 
-    def __init__(self, limit: int | None, count_rejected: bool = False, window: float = 1.0) -> None:
+    def __init__(self, limit: float | None, count_rejected: bool = False, window: float = 1.0) -> None:
         if limit is not None and limit < 1:
             raise ValueError("qps limit must be >= 1")
         self._limit = limit
@@ -27,7 +27,7 @@ class SlidingWindowLimiter:
         with self._lock:
             while self._stamps and self._stamps[0] <= now - self._window:
                 self._stamps.popleft()
-            allowed = len(self._stamps) < self._limit
+            allowed = len(self._stamps) + 1 <= self._limit
             if allowed or self._count_rejected:
                 self._stamps.append(now)
             return allowed

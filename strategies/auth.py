@@ -8,7 +8,7 @@
 - WRONG_REGION: the region put in the scope (``cn-shanghai``, ``us-west-1``).
 - WRONG_PRODUCT: the product put in the scope (``ossvector``, ``s3``).
 
-SKEWED_PAST / SKEWED_FUTURE carry ``skew_seconds`` as a positive magnitude (16-120 minutes); the kind gives
+SKEWED_PAST / SKEWED_FUTURE carry ``skew_seconds`` as a positive magnitude (20-120 minutes); the kind gives
 the direction. Every other kind has ``detail=""`` and ``skew_seconds=0``.
 """
 
@@ -36,8 +36,9 @@ AUTH_DETAILS: dict[AuthKind, tuple[str, ...]] = {
 }
 """The ``detail`` variants generated for each kind that has any."""
 
-SKEW_SECONDS_RANGE = (16 * 60, 120 * 60)
-"""Clock skew magnitudes generated for SKEWED_* (just past the 15-minute window, up to 2 hours)."""
+SKEW_SECONDS_RANGE = (20 * 60, 120 * 60)
+"""Clock skew magnitudes generated for SKEWED_*: clearly past the documented 15-minute window (with room for the
+client's own clock error), up to 2 hours."""
 
 _VALID_ORDER = (AuthKind.HEADER, AuthKind.PRESIGNED, AuthKind.STS, AuthKind.STS_PRESIGNED)
 _INVALID_ORDER = tuple(k for k in AuthKind if k not in VALID_AUTH)

@@ -21,7 +21,7 @@ import base64
 import enum
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Union
 
@@ -125,7 +125,7 @@ def _encode_string(s: str, style: JsonStyle) -> str:
     return "".join(out)
 
 
-def _encode(value: Json, style: JsonStyle, level: int) -> str:
+def _encode(value: object, style: JsonStyle, level: int) -> str:
     if value is None:
         return "null"
     if value is True:
@@ -138,12 +138,14 @@ def _encode(value: Json, style: JsonStyle, level: int) -> str:
         return repr(value)
     if isinstance(value, str):
         return _encode_string(value, style)
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         value = Obj(tuple(value.items()))
     if isinstance(value, Obj):
         parts = [_encode_string(k, style) + style.name_sep + _encode(v, style, level + 1) for k, v in value.members]
         return _container("{", parts, "}", style, level)
-    return _container("[", [_encode(v, style, level + 1) for v in value], "]", style, level)
+    if isinstance(value, list | tuple):
+        return _container("[", [_encode(v, style, level + 1) for v in value], "]", style, level)
+    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
 def _container(open_: str, parts: list[str], close: str, style: JsonStyle, level: int) -> str:
@@ -155,8 +157,11 @@ def _container(open_: str, parts: list[str], close: str, style: JsonStyle, level
     return open_ + inner + ("," + inner).join(parts) + "\n" + style.indent * level + close
 
 
-def encode_json(value: Json, style: JsonStyle = COMPACT) -> bytes:
-    """Serialise ``value`` in ``style`` to UTF-8 bytes (``Obj`` keeps member order and duplicates)."""
+def encode_json(value: object, style: JsonStyle = COMPACT) -> bytes:
+    """Serialise ``value`` (a ``Json``-shaped value; mappings and tuples allowed) in ``style`` to UTF-8 bytes.
+
+    ``Obj`` keeps member order and duplicate names; lone surrogates are always written as escapes.
+    """
     return (style.leading + _encode(value, style, 0) + style.trailing).encode("utf-8")
 
 
@@ -186,6 +191,10 @@ UNKNOWN_MEMBER_NAMES = ("foo", "extra", "_comment", "returnData", "vectorBucketN
 """Names of the extra, undocumented members ``valid_json_bodies`` may add (strip these to compare)."""
 
 _EXTRA_VALUES: tuple[Json, ...] = (1, None, "bar", True, [], {"a": [1, 2.5, "x"]}, "ünï/cødé")
+# Built once: constructing strategy trees inside a draw is the slow part of generation.
+_STYLES = json_styles()
+_EXTRA_NAMES = st.lists(st.sampled_from(UNKNOWN_MEMBER_NAMES), unique=True, max_size=3)
+_EXTRA_VALUE = st.sampled_from(_EXTRA_VALUES)
 
 
 def _members(index: str | None, keys: Json, index_first: bool = True) -> list[tuple[str, Json]]:
@@ -204,13 +213,13 @@ def valid_json_bodies(index: str, keys: Sequence[str], *, extra_members: bool = 
 
     @st.composite
     def build(draw: st.DrawFn) -> bytes:
-        style = draw(json_styles())
+        style = draw(_STYLES)
         members = _members(index, key_list, index_first=not draw(st.booleans()))
         if extra_members:
-            names = draw(st.lists(st.sampled_from(UNKNOWN_MEMBER_NAMES), unique=True, max_size=3))
+            names = draw(_EXTRA_NAMES)
             for name in names:
                 pos = draw(st.integers(0, len(members)))
-                members.insert(pos, (name, draw(st.sampled_from(_EXTRA_VALUES))))
+                members.insert(pos, (name, draw(_EXTRA_VALUE)))
         return encode_json(Obj(tuple(members)), style)
 
     return build()
@@ -242,9 +251,12 @@ def _b(text: str) -> bytes:
 
 
 def _truncated(index: str, keys: list[str]) -> st.SearchStrategy[bytes]:
+    """A valid spelling cut anywhere before its final ``}`` (so never complete)."""
+    source = valid_json_bodies(index, keys, extra_members=False)
+
     @st.composite
     def build(draw: st.DrawFn) -> bytes:
-        body = draw(valid_json_bodies(index, keys, extra_members=False))
+        body = draw(source)
         return body[: draw(st.integers(1, body.rindex(b"}")))]
 
     return build()

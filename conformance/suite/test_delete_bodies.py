@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conformance.harness import Arena
 from conformance.suite._common import profile, requirements
 from conformance.suite_support import Case, raw_delete
 from strategies.bodies import (
     AMBIGUOUS_JSON_FAMILIES,
     INVALID_JSON_FAMILIES,
+    WRONG_TYPE_FAMILY_NAMES,
     NON_OBJECT_JSON_FAMILIES,
     HeaderVariant,
     header_variants,
@@ -22,46 +27,40 @@ from strategies.keylists import unique_key_lists
 STORED = ["doc-1", "doc-2", "doc-3"]
 
 
-def _family_body(data: st.DataObject, families: frozenset[str] | None, make: object, index: str, keys: list[str]) -> bytes:
-    options = [(name, s) for name, s in make(index, keys) if families is None or name in families]  # type: ignore[operator]
-    name, strategy = data.draw(st.sampled_from(options), label="family")
-    body: bytes = data.draw(strategy, label=name)
-    return body
+def _family(make: Callable[[str, list[str]], tuple[tuple[str, st.SearchStrategy[bytes]], ...]], name: str) -> Callable[[str, list[str]], st.SearchStrategy[bytes]]:
+    return lambda index, keys: dict(make(index, keys))[name]
+
+
+def _drawn(data: st.DataObject, family: str, strategy_for: Callable[[str, list[str]], st.SearchStrategy[bytes]], keys: list[str]) -> Callable[[Arena], bytes]:
+    return lambda arena: data.draw(strategy_for(arena.index, [*keys, STORED[0]]), label=family)
 
 
 @requirements("DV-MALFORMED-JSON", "DV-REJECT-NO-EFFECT", "DV-NO-COLLATERAL", "DV-ERROR-SHAPE")
-@profile(20)
+@pytest.mark.parametrize("family", sorted(INVALID_JSON_FAMILIES))
+@profile(5)
 @given(data=st.data(), keys=unique_key_lists(2))
-def test_delete_vectors_malformed_json_rejected(case: Case, data: st.DataObject, keys: list[str]) -> None:
-    case.example(keys=keys)
-    case.delete(
-        raw_delete(lambda arena: _family_body(data, INVALID_JSON_FAMILIES, malformed_families, arena.index, [*keys, STORED[0]])),
-        stored=[*STORED, *keys],
-    )
+def test_delete_vectors_malformed_json_rejected(case: Case, family: str, data: st.DataObject, keys: list[str]) -> None:
+    case.example(family=family, keys=keys)
+    case.delete(raw_delete(_drawn(data, family, _family(malformed_families, family), keys)), stored=[*STORED, *keys])
 
 
-@requirements("DV-OBS-AMBIGUOUS-JSON", "DV-KEYS-REQUIRED", "DV-REJECT-NO-EFFECT", "DV-NO-COLLATERAL")
-@profile(15)
+@requirements("DV-OBS-AMBIGUOUS-JSON", "DV-MALFORMED-JSON", "DV-KEYS-REQUIRED", "DV-REJECT-NO-EFFECT", "DV-NO-COLLATERAL")
+@pytest.mark.parametrize("family", sorted(AMBIGUOUS_JSON_FAMILIES | NON_OBJECT_JSON_FAMILIES))
+@profile(5)
 @given(data=st.data(), keys=unique_key_lists(2))
-def test_delete_vectors_doubtful_json_judged_by_effect(case: Case, data: st.DataObject, keys: list[str]) -> None:
+def test_delete_vectors_doubtful_json_judged_by_effect(case: Case, family: str, data: st.DataObject, keys: list[str]) -> None:
     """BOM, duplicate members, lone surrogates, deep nesting, top-level non-objects: parsers differ."""
-    families = AMBIGUOUS_JSON_FAMILIES | NON_OBJECT_JSON_FAMILIES
-    case.example(keys=keys)
-    case.delete(
-        raw_delete(lambda arena: _family_body(data, families, malformed_families, arena.index, [*keys, STORED[0]])),
-        stored=[*STORED, *keys],
-    )
+    case.example(family=family, keys=keys)
+    case.delete(raw_delete(_drawn(data, family, _family(malformed_families, family), keys)), stored=[*STORED, *keys])
 
 
 @requirements("DV-KEYS-TYPE", "DV-KEYS-REQUIRED", "DV-REJECT-NO-EFFECT", "DV-OBS-INDEXNAME", "DV-OBS-UNKNOWN-MEMBERS", "DV-NO-COLLATERAL")
-@profile(20)
+@pytest.mark.parametrize("family", WRONG_TYPE_FAMILY_NAMES)
+@profile(5)
 @given(data=st.data(), keys=unique_key_lists(2))
-def test_delete_vectors_wrong_types_and_missing_members_rejected(case: Case, data: st.DataObject, keys: list[str]) -> None:
-    case.example(keys=keys)
-    case.delete(
-        raw_delete(lambda arena: _family_body(data, None, wrong_type_families, arena.index, [*keys, STORED[1]])),
-        stored=[*STORED, *keys],
-    )
+def test_delete_vectors_wrong_types_and_missing_members_rejected(case: Case, family: str, data: st.DataObject, keys: list[str]) -> None:
+    case.example(family=family, keys=keys)
+    case.delete(raw_delete(_drawn(data, family, _family(wrong_type_families, family), keys)), stored=[*STORED, *keys])
 
 
 @requirements("DV-SUCCESS-204", "DV-DELETES-REQUESTED", "DV-NO-COLLATERAL", "DV-OBS-UNKNOWN-MEMBERS")

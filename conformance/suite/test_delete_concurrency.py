@@ -39,10 +39,10 @@ def _delete_until_answered(case: Case, spec_for: object, lock: threading.Lock, s
 
 
 @requirements("DV-CONCURRENT-UNION", "DV-NO-COLLATERAL", "DV-THROTTLE-CODE", "DV-THROTTLE-RETRY")
-@profile(6)
+@profile(10)
 @given(
     stored=unique_key_lists(60),
-    picks=st.lists(st.lists(st.integers(0, 79), min_size=1, max_size=25, unique=True), min_size=2, max_size=8),
+    picks=st.lists(st.lists(st.integers(0, 79), min_size=5, max_size=25, unique=True), min_size=4, max_size=8),
 )
 def test_delete_vectors_concurrent_overlapping_deletes_remove_the_union(case: Case, stored: list[str], picks: list[list[int]]) -> None:
     """Several clients delete overlapping sets at the same moment: every answer is 204, the result is the union."""
@@ -77,7 +77,7 @@ def test_delete_vectors_throttled_batches_complete_on_retry(case: Case, stored: 
     QpsLimitExceeded, may only have removed requested keys, and retrying must complete the batch.
     A target that never throttles at the allowed rate leaves these requirements unexercised."""
     case.example(stored_count=len(stored))
-    batches = [stored[i : i + 20] for i in range(0, 100, 20)]
+    batches = [stored[i : i + 10] for i in range(0, 100, 10)]
     survivors = set(stored[100:])
     with case.harness.arena(stored) as arena:
         throttled = threading.Event()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
@@ -11,7 +12,7 @@ from conformance import profiles
 from conformance.harness import Arena
 from conformance.judge import Location, Verdict
 from conformance.ops import delete_vectors_spec
-from conformance.suite._common import requirements
+from conformance.suite._common import profile, requirements
 from conformance.suite_support import Case
 from conformance.target import canonical, vector_for
 
@@ -106,3 +107,18 @@ def _machine(case: Case) -> type[RuleBasedStateMachine]:
 def test_delete_vectors_stateful_model_of_two_buckets(case: Case) -> None:
     machine: Any = _machine(case)
     run_state_machine_as_test(machine, settings=profiles.settings_for_stateful(profiles.current()))
+
+
+@requirements("DV-STATEFUL-MODEL", "DV-SUCCESS-204", "DV-DELETES-REQUESTED")
+@profile(5)
+@given(keys=st.lists(st.sampled_from(KEY_POOL), min_size=1, max_size=4, unique=True))
+def test_delete_vectors_deleted_keys_can_be_written_again(case: Case, keys: list[str]) -> None:
+    """A delete leaves no tombstone behind: the same keys can be put again and read back."""
+    case.example(keys=keys)
+    with case.harness.arena([*keys, "survivor"]) as arena:
+        case.harness.check(arena, delete_vectors_spec(arena.bucket, arena.index, keys))
+        case.target.put(arena.bucket, arena.index, keys, "again")
+        now = case.target.snapshot(arena.bucket, arena.index)
+    expected = {k: canonical(vector_for(k, "again")) for k in keys}
+    got = {k: now[k] for k in keys if k in now}
+    case.recorder.record([Verdict("DV-STATEFUL-MODEL", got == expected, "keys put again after a delete are stored", f"missing {sorted(set(expected) - set(got))}")])

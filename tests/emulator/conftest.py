@@ -16,7 +16,8 @@ _counter = itertools.count()
 
 @pytest.fixture(scope="session")
 def emu() -> Iterator[EmulatorServer]:
-    with EmulatorServer(EmulatorConfig(identities=IDENTITIES, region=REGION)) as srv:
+    # many tests share this server, each with fresh buckets: lift the per-account bucket quota
+    with EmulatorServer(EmulatorConfig(identities=IDENTITIES, region=REGION, options={"max_buckets": 100000})) as srv:
         yield srv
 
 
@@ -44,11 +45,11 @@ def bucket(raw: RawClient) -> str:
 
 
 @pytest.fixture(scope="session")
-def fuzz_target(emu: EmulatorServer) -> tuple[EmulatorServer, str]:
-    """The session emulator with one bucket holding an index "idx" and a few vectors."""
-    raw = RawClient(emu.url)
-    name = f"fuzz{os.getpid() % 100000}"
-    raw.create_bucket(name)
-    raw.create_index(name)
-    raw.put(name, "idx", ["a", "b", "c"])
-    return emu, name
+def fuzz_target() -> Iterator[tuple[EmulatorServer, str]]:
+    """A dedicated emulator (fuzzing may create and delete things) with a bucket, index "idx" and vectors."""
+    with EmulatorServer(EmulatorConfig(identities=IDENTITIES, region=REGION)) as srv:
+        raw = RawClient(srv.url)
+        raw.create_bucket("fuzz")
+        raw.create_index("fuzz")
+        raw.put("fuzz", "idx", ["a", "b", "c"])
+        yield srv, "fuzz"

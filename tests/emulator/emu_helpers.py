@@ -95,7 +95,7 @@ class RawClient:
             signed = signing.presign(method=method, query=query, headers=hdrs, credentials=creds, region=region,
                                      account_id=account, bucket=bucket, at=moment, product=product, expires=expires)
         else:
-            signed = signing.SignedRequest(query=query, headers=hdrs, trace=None)  # type: ignore[arg-type]
+            signed = signing.SignedRequest(query=query, headers=hdrs, trace=None)  # type: ignore[arg-type,unused-ignore]
         final_headers = dict(signed.headers)
         final_headers["Host"] = host or self.host_for(bucket, account)
         target = f"{self.url}/" + (f"?{signed.query}" if signed.query else "")

@@ -6,14 +6,15 @@ import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 from emu_helpers import ACCT, MAIN, OTHER, OTHER_ACCT, STS, RawClient, error_code
 
 from conformance import signing
 from emulator.server import EmulatorServer, Identity
 
 
-def status_code(r: object) -> tuple[int, str | None]:
-    return r.status_code, error_code(r)  # type: ignore[attr-defined]
+def status_code(r: requests.Response) -> tuple[int, str | None]:
+    return r.status_code, error_code(r)
 
 
 def test_valid_forms(raw: RawClient, bucket: str, emu: EmulatorServer) -> None:

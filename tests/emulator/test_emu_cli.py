@@ -39,7 +39,7 @@ def test_serves_until_signal(sig: signal.Signals) -> None:
         assert sts.request("GET", None).status_code == 200
     finally:
         proc.send_signal(sig)
-        out, err = proc.communicate(timeout=15)
+        _, err = proc.communicate(timeout=15)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
 

