@@ -92,10 +92,8 @@ def _run_args(ns: argparse.Namespace) -> tuple[dict[str, object], list[str]]:
             continue
         flag = "--ossv-config" if name == "config" else "--ossv-" + name.replace("_", "-")
         args += [flag, "true" if value is True else str(value)]
-    if ns.workers not in (None, "0"):
+    if ns.workers is not None:
         args += ["-n", str(ns.workers)]
-    elif ns.workers == "0":
-        args += ["-p", "no:xdist"]
     if ns.keyword:
         args += ["-k", ns.keyword]
     for req in ns.requirement:

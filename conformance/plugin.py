@@ -193,6 +193,7 @@ def _target_dir(settings: Settings) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", settings.target or "target")
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     """xdist: hand every worker the controller's run id, results directory and seed."""
     state = node.config.stash.get(STATE, None)

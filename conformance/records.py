@@ -131,6 +131,7 @@ class Exchange:
     elapsed_s: float
     transport_error: str | None = None
     spec: RequestSpec | None = None  # the unsigned input, for replay (no secrets in it)
+    sdk: SdkOutcome | None = None  # set by the SDK driver: what the SDK returned or raised
 
     def to_json(self) -> dict[str, Any]:
         req = {
@@ -152,12 +153,57 @@ class Exchange:
             spec["body"] = _body_json(self.spec.body)
             spec["headers"] = [list(h) for h in self.spec.headers]
             spec["auth"] = {"kind": self.spec.auth.kind.value, "detail": self.spec.auth.detail, "skew_seconds": self.spec.auth.skew_seconds}
-        return {
+        out: dict[str, Any] = {
             "request": req,
             "response": resp,
             "elapsed_s": round(self.elapsed_s, 6),
             "transport_error": self.transport_error,
             "spec": spec,
+        }
+        if self.sdk is not None:  # only SDK-driver exchanges carry it; raw records keep their old shape
+            out["sdk"] = self.sdk.to_json()
+        return out
+
+
+class SdkKind(str, enum.Enum):
+    """How the SDK surfaced a call."""
+
+    RESULT = "result"  # returned a result object
+    SERVICE_ERROR = "service_error"  # raised ServiceError (the endpoint's error, as the SDK parsed it)
+    CLIENT_ERROR = "client_error"  # raised anything else (transport, deserialisation, ...)
+
+
+@dataclass(frozen=True)
+class SdkOutcome:
+    """What the official SDK handed its caller for one operation, and every attempt its retryer made.
+
+    Lets SDK requirements judge the SDK's view of an answer (a 204 result, a ServiceError with the
+    code the endpoint sent) beside the wire view the other requirements judge. Already redacted.
+    """
+
+    kind: SdkKind
+    sdk_version: str
+    status_code: int | None = None
+    request_id: str | None = None
+    code: str | None = None
+    ec: str | None = None
+    message: str = ""
+    error_type: str | None = None  # the innermost exception class, when the SDK raised
+    attempts: tuple[Exchange, ...] = ()  # in order; the last one is the Exchange this record is attached to
+    elapsed_s: float = 0.0  # the whole call, retries and back-off included
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "sdk_version": self.sdk_version,
+            "status_code": self.status_code,
+            "request_id": self.request_id,
+            "code": self.code,
+            "ec": self.ec,
+            "message": self.message,
+            "error_type": self.error_type,
+            "attempts": [a.to_json() for a in self.attempts],
+            "elapsed_s": round(self.elapsed_s, 6),
         }
 
 

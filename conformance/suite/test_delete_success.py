@@ -18,6 +18,7 @@ EXAMPLES = {s.label: s for s in scenario_examples()}
 @example(scenario=EXAMPLES["one_unique_key"])
 @example(scenario=EXAMPLES["predeleted_and_never_stored"])
 @example(scenario=EXAMPLES["near_miss_bystanders"])
+@example(scenario=DeleteScenario(stored=(" doc-1", "doc-1", "doc-2\t", "doc-2"), request=(" doc-1", "doc-2\t"), bystanders=("doc-1", "doc-2")))
 def test_delete_vectors_valid_request_deletes_exactly_the_requested_keys(case: Case, scenario: DeleteScenario) -> None:
     case.example(scenario=scenario)
     case.delete(sdk_delete(list(scenario.request)), stored=scenario.stored, predeleted=scenario.predeleted, witnesses=True)
