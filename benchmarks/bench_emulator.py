@@ -63,7 +63,12 @@ TARGET_P50_MS = 5.0
 
 
 def _emulator_main(conn: multiprocessing.connection.Connection, profile_path: str | None) -> None:
-    """Child process: run an EmulatorServer until told to stop (optionally profiling every thread)."""
+    """Child process: run an EmulatorServer until told to stop.
+
+    With ``profile_path``, every thread started afterwards (uvicorn's event loop, anyio's
+    worker threads) runs under its own cProfile; "reset" clears them (so setup and refills
+    are not counted) and "stop" writes the merged stats to ``profile_path``.
+    """
     profilers: list[cProfile.Profile] = []
     if profile_path:
 
@@ -72,14 +77,17 @@ def _emulator_main(conn: multiprocessing.connection.Connection, profile_path: st
             profilers.append(prof)
             prof.enable()  # replaces this hook for the calling thread
 
-        threading.setprofile(_start_thread_profiler)  # every thread started from now on: uvicorn's loop, anyio workers
+        threading.setprofile(_start_thread_profiler)
 
     from emulator.server import EmulatorConfig, EmulatorServer, Identity
 
     config = EmulatorConfig(identities=[Identity(AK, SK, ACCOUNT)], region=REGION, qps_limit=None)
     server = EmulatorServer(config, host="127.0.0.1", port=0).start()
     conn.send(server.url)
-    conn.recv()  # stop
+    while conn.recv() == "reset":
+        for prof in list(profilers):
+            prof.clear()
+        conn.send("ok")
     server.stop()
     if profile_path and profilers:
         stats = pstats.Stats(profilers[0])
@@ -108,8 +116,9 @@ def _moto_main(conn: multiprocessing.connection.Connection, _profile_path: str |
 class ServerProcess:
     """A server in a spawned child process; ``url`` once started."""
 
-    def __init__(self, target: Callable[[multiprocessing.connection.Connection, str | None], None],
-                 profile_path: str | None = None) -> None:
+    def __init__(
+        self, target: Callable[[multiprocessing.connection.Connection, str | None], None], profile_path: str | None = None
+    ) -> None:
         ctx = multiprocessing.get_context("spawn")
         self._parent, child = ctx.Pipe()
         self._proc = ctx.Process(target=target, args=(child, profile_path), daemon=True)
@@ -122,6 +131,13 @@ class ServerProcess:
             raise RuntimeError("server process did not start within 60 s")
         self.url = str(self._parent.recv())
         return self
+
+    def command(self, message: str) -> None:
+        """Send a control message to the child and wait for its answer."""
+        self._parent.send(message)
+        if not self._parent.poll(30):
+            raise RuntimeError(f"server process did not answer {message!r}")
+        self._parent.recv()
 
     def __exit__(self, *exc: object) -> None:
         try:
@@ -191,15 +207,23 @@ class EmulatorTarget:
         from conformance.ops import vector
 
         for start in range(0, len(keys), PUT_CHUNK):
-            self._ops.put_vectors(bucket, index, [vector(k, _vec(k)) for k in keys[start:start + PUT_CHUNK]])
+            self._ops.put_vectors(bucket, index, [vector(k, _vec(k)) for k in keys[start : start + PUT_CHUNK]])
 
     def prepare_delete(self, bucket: str, index: str, keys: Sequence[str]) -> Prepared:
         from conformance.ops import delete_vectors_spec
         from conformance.signing import sign_header
 
         spec = delete_vectors_spec(bucket, index, keys)
-        signed = sign_header(method=spec.method, query=spec.query, headers=list(spec.headers), credentials=self._creds,
-                             region=REGION, account_id=ACCOUNT, bucket=bucket, at=datetime.now(UTC))
+        signed = sign_header(
+            method=spec.method,
+            query=spec.query,
+            headers=list(spec.headers),
+            credentials=self._creds,
+            region=REGION,
+            account_id=ACCOUNT,
+            bucket=bucket,
+            at=datetime.now(UTC),
+        )
         headers = {"Host": f"{bucket}-{ACCOUNT}.{self._netloc}", **dict(signed.headers)}
         return Prepared(spec.method, "/?" + spec.query, headers, spec.body)
 
@@ -213,28 +237,30 @@ class MotoTarget:
     name = "moto"
 
     def __init__(self, url: str) -> None:
-        import boto3
-        from botocore.credentials import Credentials as AwsCredentials
+        import boto3  # type: ignore[import-untyped]
+        from botocore.credentials import Credentials as AwsCredentials  # type: ignore[import-untyped]
 
         self._url = url
         self.port = int(urlsplit(url).port or 80)
-        self._client = boto3.client("s3vectors", endpoint_url=url, region_name=AWS_REGION,
-                                    aws_access_key_id="testing", aws_secret_access_key="testing")
+        self._client = boto3.client(
+            "s3vectors", endpoint_url=url, region_name=AWS_REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
+        )
         self._creds = AwsCredentials("testing", "testing")
 
     def setup(self, bucket: str, index: str) -> None:
         self._client.create_vector_bucket(vectorBucketName=bucket)
-        self._client.create_index(vectorBucketName=bucket, indexName=index, dataType="float32", dimension=DIMENSION,
-                                  distanceMetric="euclidean")
+        self._client.create_index(
+            vectorBucketName=bucket, indexName=index, dataType="float32", dimension=DIMENSION, distanceMetric="euclidean"
+        )
 
     def fill(self, bucket: str, index: str, keys: Sequence[str]) -> None:
         for start in range(0, len(keys), PUT_CHUNK):
-            vectors: Any = [{"key": k, "data": {"float32": _vec(k)}} for k in keys[start:start + PUT_CHUNK]]
+            vectors: Any = [{"key": k, "data": {"float32": _vec(k)}} for k in keys[start : start + PUT_CHUNK]]
             self._client.put_vectors(vectorBucketName=bucket, indexName=index, vectors=vectors)
 
     def prepare_delete(self, bucket: str, index: str, keys: Sequence[str]) -> Prepared:
-        from botocore.auth import SigV4Auth
-        from botocore.awsrequest import AWSRequest
+        from botocore.auth import SigV4Auth  # type: ignore[import-untyped]
+        from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
 
         body = json.dumps({"vectorBucketName": bucket, "indexName": index, "keys": list(keys)}).encode()
         req = AWSRequest(method="POST", url=f"{self._url}/DeleteVectors", data=body, headers={"Content-Type": "application/json"})
@@ -364,30 +390,65 @@ def run_config(target: Target, batch: int, clients: int, seconds: float, max_req
 # --- profiling -----------------------------------------------------------------------------
 
 PHASES = (
-    ("whole request in the app (EmulatorApp._handle)", "app.py", "_handle"),
-    ("  authentication (Authenticator.authenticate)", "auth.py", "authenticate"),
-    ("    signature recompute (signing.verify_trace)", "signing.py", "verify_trace"),
-    ("  bucket check on the loop thread (app._dispatch require_bucket)", "ops_bucket.py", "require_bucket"),
-    ("  thread hop + handler (anyio.to_thread.run_sync)", "to_thread.py", "run_sync"),
-    ("  DeleteVectors handler (ops_delete.delete_vectors)", "ops_delete.py", "delete_vectors"),
-    ("    JSON body parse (jsonbody.parse)", "jsonbody.py", "parse"),
-    ("    key checks (ops_delete._check_keys)", "ops_delete.py", "_check_keys"),
-    ("    existence read (Tx.get_vectors)", "store.py", "get_vectors"),
-    ("    delete + tombstones (Tx.delete_keys)", "store.py", "delete_keys"),
-    ("    sqlite execute (all)", "~", "<method 'execute' of 'sqlite3.Connection' objects>"),
-    ("HTTP layer: h11 parse/serialize (H11Protocol.data_received)", "h11_impl.py", "data_received"),
-    ("HTTP layer: response send (Response.__call__)", "responses.py", "__call__"),
+    ("ASGI app, request to response (EmulatorApp.__call__)", "emulator/app.py", "__call__"),
+    ("  authentication (Authenticator.authenticate)", "emulator/auth.py", "authenticate"),
+    ("    signature recompute (signing.verify_trace)", "conformance/signing.py", "verify_trace"),
+    ("  bucket check on the event loop (ops_bucket.require_bucket, 2x per delete)", "emulator/ops_bucket.py", "require_bucket"),
+    ("  DeleteVectors handler, worker thread (ops_delete.delete_vectors)", "emulator/ops_delete.py", "delete_vectors"),
+    ("    JSON body parse (jsonbody.parse)", "emulator/jsonbody.py", "parse"),
+    ("      of which the re-serialisation check (json.dumps)", "json/__init__.py", "dumps"),
+    ("    key checks (ops_delete._check_keys)", "emulator/ops_delete.py", "_check_keys"),
+    ("    existence read for faults (Tx.get_vectors in _apply)", "emulator/store.py", "get_vectors"),
+    ("    delete + tombstone copy (Tx.delete_keys)", "emulator/store.py", "delete_keys"),
+    ("    transaction BEGIN/COMMIT (Store.tx)", "emulator/store.py", "tx"),
+    ("  Content-MD5 check (hashlib.md5)", "~", "<built-in method _hashlib.openssl_md5>"),
+    ("HTTP parsing (uvicorn H11Protocol.data_received)", "uvicorn/protocols/http/h11_impl.py", "data_received"),
 )
 
+_LOOP_FILES = ("/asyncio/", "/anyio/", "threading.py", "concurrent/", "queue.py", "contextvars")
+AREAS: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
+    ("sqlite3 (C, GIL released)", lambda f, n: f == "~" and "sqlite3" in n),
+    (
+        "emulator/ops_delete.py + context.py (validation)",
+        lambda f, n: f.endswith(("emulator/ops_delete.py", "emulator/context.py")),
+    ),
+    (
+        "emulator/jsonbody.py + json stdlib",
+        lambda f, n: f.endswith("emulator/jsonbody.py") or "/json/" in f or (f == "~" and "json" in n),
+    ),
+    ("emulator/store.py (Python side)", lambda f, n: f.endswith("emulator/store.py")),
+    (
+        "emulator/auth.py + conformance/signing.py + hmac/hashlib",
+        lambda f, n: f.endswith(("emulator/auth.py", "signing.py", "hmac.py")) or (f == "~" and ("_hashlib" in n or "hmac" in n)),
+    ),
+    ("emulator/app.py, addressing, errors, other emulator", lambda f, n: "/emulator/" in f),
+    ("uvicorn + h11 (HTTP)", lambda f, n: "/uvicorn/" in f or "/h11/" in f),
+    ("starlette (Request/Response)", lambda f, n: "/starlette/" in f),
+    ("asyncio + anyio + threading (event loop, thread hop)", lambda f, n: any(p in f for p in _LOOP_FILES)),
+    ("socket send/recv", lambda f, n: f == "~" and ("socket" in n or "send" in n or "recv" in n)),
+)
+IDLE = ("poll", "select", "acquire", "'wait'", "<method 'get' of '_queue", "sleep")
 
-def profile_emulator(batch: int, clients: int, seconds: float, max_requests: int) -> None:
-    """Re-run one emulator configuration with cProfile in every server thread and print the breakdown."""
+
+def _short(file: str, line: int, func: str) -> str:
+    return f"builtin {func}" if file == "~" else f"{'/'.join(Path(file).parts[-2:])}:{line} {func}"
+
+
+def profile_emulator(batch: int, clients: int, requests: int, seconds: float) -> None:
+    """Profile one emulator configuration: cProfile in every server thread, timed deletes only."""
     with tempfile.TemporaryDirectory(prefix="ossv-bench-prof-") as tmp:
         path = os.path.join(tmp, "emulator.prof")
         with ServerProcess(_emulator_main, profile_path=path) as srv:
             target = EmulatorTarget(srv.url)
             try:
-                result = run_config(target, batch, clients, seconds, max_requests, tag=f"prof{batch}x{clients}")
+                bucket, index = f"bprof{batch}x{clients}", "idx"
+                target.setup(bucket, index)
+                groups = [[f"p{i:06d}-{j:03d}" for j in range(batch)] for i in range(requests + 4 * clients)]
+                target.fill(bucket, index, [k for g in groups for k in g])
+                prepared = [target.prepare_delete(bucket, index, g) for g in groups]
+                _phase(target.port, prepared[: 4 * clients], clients, time.perf_counter() + 30)  # warm-up
+                srv.command("reset")  # count only the timed deletes below
+                lat, errors, first, wall = _phase(target.port, prepared[4 * clients :], clients, time.perf_counter() + seconds)
             finally:
                 target.close()
         if not os.path.exists(path):
@@ -395,32 +456,33 @@ def profile_emulator(batch: int, clients: int, seconds: float, max_requests: int
             return
         stats = pstats.Stats(path)
     raw: dict[tuple[str, int, str], tuple[int, int, float, float, Any]] = stats.stats  # type: ignore[attr-defined]
-    # every request of the run (warm-up and refills included) went through the app
-    handled = sum(v[0] for (f, _, n), v in raw.items() if f.endswith("app.py") and n == "_handle")
-    deletes = sum(v[0] for (f, _, n), v in raw.items() if f.endswith("ops_delete.py") and n == "delete_vectors")
-    print(f"\nProfile of the emulator, DeleteVectors of {batch} keys, {clients} client(s), under cProfile "
-          f"({result.requests} timed deletes; the profiled server saw {handled} requests, {deletes} of them deletes;"
-          " absolute times are inflated by the profiler, the shares are what matters):")
-    print(f"  {'phase':<70} {'calls':>7} {'cum ms/call':>12}")
+    n = max(len(lat), 1)
+    p50 = _fmt(sorted(lat)[len(lat) // 2] if lat else math.nan)
+    print(
+        f"\nProfile: emulator, DeleteVectors of {batch} key(s), {clients} client(s): {len(lat)} deletes in {wall:.2f} s under "
+        f"cProfile ({errors} errors{'; ' + first if first else ''}); p50 {p50} ms profiled. Times are per delete and "
+        "inflated by the profiler; share = of all non-idle server time (threads overlap, so shares of nested rows do not add up)."
+    )
+    busy = {k: v for k, v in raw.items() if not any(word in k[2] for word in IDLE)}
+    own_total = sum(v[2] for v in busy.values())
+    print(f"  {'phase (inclusive)':<78} {'ms/delete':>9} {'share':>6}")
     for label, file_end, func in PHASES:
-        rows = [v for (f, _, n), v in raw.items() if f.endswith(file_end) and n == func]
-        if not rows:
-            continue
-        calls = sum(r[0] for r in rows)
-        cum = sum(r[3] for r in rows)
-        print(f"  {label:<70} {calls:>7} {1000 * cum / max(calls, 1):>12.3f}")
-    print("\n  top 25 functions by own time (tottime), all server threads:")
-    ranked = sorted(raw.items(), key=lambda kv: kv[1][2], reverse=True)
-    idle = ("select", "poll", "acquire", "wait", "_worker")
-    shown = 0
-    for (file, line, func), (_cc, nc, tt, ct, _callers) in ranked:
-        if any(word in func for word in idle):
-            continue  # threads waiting for work, not work
-        short = "/".join(Path(file).parts[-2:]) if file != "~" else "builtin"
-        print(f"    {tt * 1000:9.1f} ms own {ct * 1000:9.1f} ms cum {nc:>8} calls  {short}:{line} {func}")
-        shown += 1
-        if shown >= 25:
-            break
+        rows = [v for (f, _, fn), v in raw.items() if f.endswith(file_end) and fn == func]
+        if rows:
+            cum = sum(r[3] for r in rows)
+            print(f"  {label:<78} {1000 * cum / n:>9.3f} {100 * cum / own_total if own_total else 0:>5.0f}%")
+    print(f"\n  own (non-idle) time by area, all server threads: {1000 * own_total / n:.3f} ms/delete")
+    remaining = dict(busy)
+    for label, pred in AREAS:
+        keys = [k for k in remaining if pred(k[0], k[2])]
+        own = sum(remaining.pop(k)[2] for k in keys)
+        print(f"    {label:<66} {1000 * own / n:>8.3f} ms {100 * own / own_total if own_total else 0:>5.0f}%")
+    rest = sum(v[2] for v in remaining.values())
+    print(f"    {'other':<66} {1000 * rest / n:>8.3f} ms {100 * rest / own_total if own_total else 0:>5.0f}%")
+    print("\n  top 15 functions by own time:")
+    for (file, line, func), (_cc, nc, tt, ct, _callers) in sorted(busy.items(), key=lambda kv: kv[1][2], reverse=True)[:15]:
+        where = _short(file, line, func)
+        print(f"    {1000 * tt / n:8.3f} ms/delete own {1000 * ct / n:8.3f} cum {nc / n:8.1f} calls/delete  {where}")
 
 
 # --- output ----------------------------------------------------------------------------------
@@ -433,18 +495,24 @@ def _fmt(x: float, digits: int = 2) -> str:
 def print_results(results: list[Result]) -> tuple[list[str], bool]:
     by = {(r.server, r.batch, r.clients): r for r in results}
     print("\nDeleteVectors, per server and configuration")
-    print(f"{'server':<9} {'keys':>5} {'clients':>7} {'requests':>8} {'deletes/s':>10} {'keys/s':>10} "
-          f"{'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
+    print(
+        f"{'server':<9} {'keys':>5} {'clients':>7} {'requests':>8} {'deletes/s':>10} {'keys/s':>10} "
+        f"{'p50 ms':>8} {'p99 ms':>8} {'errors':>6}"
+    )
     for r in results:
-        print(f"{r.server:<9} {r.batch:>5} {r.clients:>7} {r.requests:>8} {r.rate:>10.1f} {r.rate * r.batch:>10.0f} "
-              f"{_fmt(r.pct(0.5)):>8} {_fmt(r.pct(0.99)):>8} {r.errors:>6}")
+        print(
+            f"{r.server:<9} {r.batch:>5} {r.clients:>7} {r.requests:>8} {r.rate:>10.1f} {r.rate * r.batch:>10.0f} "
+            f"{_fmt(r.pct(0.5)):>8} {_fmt(r.pct(0.99)):>8} {r.errors:>6}"
+        )
     for r in results:
         if r.errors:
             print(f"  {r.server} {r.batch}x{r.clients}: first error: {r.first_error}")
 
     print("\nSide by side (ratio = emulator / moto throughput; target >= 3.0x)")
-    print(f"{'keys':>5} {'clients':>7} | {'emu del/s':>9} {'emu p50':>8} {'emu p99':>8} | {'moto del/s':>10} {'moto p50':>8} "
-          f"{'moto p99':>8} | {'ratio':>6} target")
+    print(
+        f"{'keys':>5} {'clients':>7} | {'emu del/s':>9} {'emu p50':>8} {'emu p99':>8} | {'moto del/s':>10} {'moto p50':>8} "
+        f"{'moto p99':>8} | {'ratio':>6} target"
+    )
     misses: list[str] = []
     for batch in BATCHES:
         for clients in CONCURRENCY:
@@ -455,8 +523,10 @@ def print_results(results: list[Result]) -> tuple[list[str], bool]:
             ok = ratio >= TARGET_RATIO
             if not ok:
                 misses.append(f"throughput {batch}x{clients}: {ratio:.2f}x < {TARGET_RATIO}x")
-            print(f"{batch:>5} {clients:>7} | {e.rate:>9.1f} {_fmt(e.pct(0.5)):>8} {_fmt(e.pct(0.99)):>8} | {m.rate:>10.1f} "
-                  f"{_fmt(m.pct(0.5)):>8} {_fmt(m.pct(0.99)):>8} | {_fmt(ratio):>5}x {'met' if ok else 'MISSED'}")
+            print(
+                f"{batch:>5} {clients:>7} | {e.rate:>9.1f} {_fmt(e.pct(0.5)):>8} {_fmt(e.pct(0.99)):>8} | {m.rate:>10.1f} "
+                f"{_fmt(m.pct(0.5)):>8} {_fmt(m.pct(0.99)):>8} | {_fmt(ratio):>5}x {'met' if ok else 'MISSED'}"
+            )
     p50_ok = True
     print(f"\nEmulator p50 for a 500-key delete (target < {TARGET_P50_MS} ms):")
     for clients in CONCURRENCY:
@@ -481,8 +551,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     group.add_argument("--no-profile", dest="profile", action="store_false", help="never profile")
     args = parser.parse_args(argv)
 
-    print(f"bench_emulator: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} CPUs, {args.seconds:g} s per configuration (after warm-up), <= {args.max_requests} requests")
+    print(
+        f"bench_emulator: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} CPUs, {args.seconds:g} s per configuration (after warm-up), <= {args.max_requests} requests"
+    )
     results: list[Result] = []
     factories: list[tuple[Callable[[multiprocessing.connection.Connection, str | None], None], Callable[[str], Target]]] = [
         (_emulator_main, EmulatorTarget),
@@ -496,8 +568,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     for batch in BATCHES:
                         for clients in CONCURRENCY:
                             r = run_config(target, batch, clients, args.seconds, args.max_requests, tag=f"{batch}x{clients}")
-                            print(f"  {r.server:<8} {batch:>3} keys x {clients} client(s): {r.requests} deletes in "
-                                  f"{r.elapsed_s:.2f} s, {r.rate:.1f}/s, p50 {_fmt(r.pct(0.5))} ms", flush=True)
+                            print(
+                                f"  {r.server:<8} {batch:>3} keys x {clients} client(s): {r.requests} deletes in "
+                                f"{r.elapsed_s:.2f} s, {r.rate:.1f}/s, p50 {_fmt(r.pct(0.5))} ms",
+                                flush=True,
+                            )
                             results.append(r)
                 finally:
                     target.close()
@@ -510,7 +585,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print("\nAll targets met.")
     if args.profile or (args.profile is None and misses):
-        profile_emulator(500, 1, min(args.seconds, 3.0), args.max_requests)
+        profile_emulator(500, 1, requests=300, seconds=10.0)
+        profile_emulator(1, 1, requests=3000, seconds=10.0)
     return 0
 
 

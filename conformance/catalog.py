@@ -24,6 +24,7 @@ class Requirement:
 
 _M, _S, _O = Level.MUST, Level.SHOULD, Level.OBSERVE
 _DOC = "doc: DeleteVectors"
+_SDK = "sdk: alibabacloud-oss-v2 vectors client"
 
 CATALOG: tuple[Requirement, ...] = (
     # --- success path
@@ -70,6 +71,19 @@ CATALOG: tuple[Requirement, ...] = (
     Requirement("DV-OBS-PRECEDENCE", _O, "Which error wins when several apply", "spec 8 A6"),
     Requirement("DV-OBS-REQUEST-ID-FORMAT", _O, "The format of x-oss-request-id", "spec 3 (24 characters in live tests)"),
     Requirement("DV-OBS-READ-LAG", _O, "How long deleted keys stay readable", "doc: QueryVectors (2-3 s for writes); nothing stated for deletes"),
+    # --- SDK compatibility (judged only under --driver sdk) -- issue 5
+    Requirement("SDK-RESULT", _M, "A successful delete returns a result with status 204 and the x-oss-request-id", _SDK),
+    Requirement(
+        "SDK-ERROR-SURFACES",
+        _M,
+        "Every documented error surfaces as the SDK's ServiceError with the status and code the endpoint sent, "
+        "not a parse failure such as BadErrorResponse",
+        _SDK,
+    ),
+    Requirement("SDK-RETRY-COMPLETES", _M, "After the SDK's own retries of a 503 the delete is complete", _SDK),
+    Requirement("SDK-ROUNDTRIP", _M, "Unicode and punctuation keys round-trip through put, delete and get via the SDK", _SDK),
+    Requirement("SDK-AUTH-MODES", _M, "The SDK's STS and query-signed modes work", _SDK),
+    # --- end SDK compatibility
 )
 
 BY_ID: dict[str, Requirement] = {r.id: r for r in CATALOG}

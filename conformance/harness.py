@@ -15,6 +15,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import pytest
+
+from conformance.drivers import NotExpressible
+from conformance.drivers.judging import judge_surface, judge_surface_effect
 from conformance.judge import Location, Snapshot, Verdict, describe_response, is_throttle, judge_answer, judge_conventions, judge_effect
 from conformance.oracle import Expectation, World, expect_delete
 from conformance.recorder import HarnessError, Recorder
@@ -132,7 +136,10 @@ class DeleteHarness:
         """One attempt, with transport errors retried; never judged here."""
         self.target.guard_spec(spec)
         for attempt in range(TRANSPORT_RETRIES + 1):
-            exchange = self.target.send(spec)
+            try:
+                exchange = self.target.send(spec)
+            except NotExpressible as err:  # the driver cannot send this request: the property does not apply
+                pytest.skip(f"not expressible through the {self.target.driver_name} driver: {err}")
             self.recorder.exchange(exchange)
             if exchange.response is not None:
                 return exchange
@@ -156,7 +163,7 @@ class DeleteHarness:
             if not throttle and not (response.status in (500, 502, 504) and server_errors < SERVER_ERROR_RETRIES):
                 break
             # A 5xx may leave part of the batch applied: judge what it left, then try again.
-            self.recorder.record(judge_conventions(response))
+            self.recorder.record([*judge_conventions(response), *judge_surface(exchange)])
             middle = self._settled_collateral(expectation, response.status, arena)
             before_final = middle
             if throttle:
@@ -168,11 +175,13 @@ class DeleteHarness:
             time.sleep(delay)
             delay = min(delay * 2, 4.0)
         verdicts, observations = judge_answer(expectation, response)
+        verdicts += judge_surface(exchange)  # how the driver (e.g. the SDK) surfaced it; nothing for raw
         self.recorder.record(verdicts, observations)
         effect_before = before_final if 400 <= response.status < 500 else arena.before
         after, effect, lag = self._settle(expectation, response.status, arena, effect_before)
         if throttled and 200 <= response.status < 300:
             effect.append(Verdict("DV-THROTTLE-RETRY", True, "retrying completes the delete", "completed"))
+        effect += judge_surface_effect(exchange, effect)
         observations = [Verdict("DV-OBS-READ-LAG", True, "recorded", lag)] if lag else []
         self.recorder.record(effect, observations)
         arena.before = after

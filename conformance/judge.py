@@ -58,10 +58,11 @@ def error_code(response: ReceivedResponse) -> str | None:
 
 
 def is_throttle(response: ReceivedResponse | None) -> bool:
-    """Any answer that says "slow down", documented or not."""
+    """An answer that says "slow down": the documented 503 QpsLimitExceeded, or an undocumented
+    way of saying it (429, SlowDown), which DV-THROTTLE-CODE then judges."""
     if response is None:
         return False
-    return response.status == 429 or (response.status == 503 and error_code(response) in (THROTTLE_CODE, None, "SlowDown", "ServiceUnavailable"))
+    return response.status == 429 or (response.status == 503 and error_code(response) in (THROTTLE_CODE, "SlowDown"))
 
 
 def describe_response(response: ReceivedResponse | None) -> str:
@@ -77,7 +78,7 @@ def describe_response(response: ReceivedResponse | None) -> str:
 def _matches(allowed: Allowed, response: ReceivedResponse) -> bool:
     if not allowed.status_matches(response.status):
         return False
-    if allowed.code is not None and error_code(response) != allowed.code:
+    if not allowed.code_matches(error_code(response)):
         return False
     return not (allowed.status == 204 and response.body)
 

@@ -35,6 +35,7 @@ from conformance.records import CheckResult, Level, Outcome
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
 EXIT_BY_VERDICT = {"conformant": 0, "not-conformant": 1, "inconclusive": 2}
+WIRE_ONLY_REASON = "needs bytes no SDK sends"
 
 
 @dataclass
@@ -83,6 +84,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ossv-baseline", dest="ossv_baseline", default=None, help="compare the run with this results directory")
     group.addoption("--ossv-progress", dest="ossv_progress", action="store_true", default=False, help="show a progress line")
     group.addoption("--ossv-suite", dest="ossv_suite", action="store_true", default=False, help="activate even if the suite path is not named")
+    # --- issue 5: drivers
+    group.addoption(
+        "--ossv-driver",
+        dest="ossv_driver",
+        choices=("raw", "sdk"),
+        default="raw",
+        help="send the DeleteVectors under test raw or through the official SDK",
+    )
 
 
 def argparse_hidden() -> str:
@@ -119,6 +128,7 @@ def _worker(config: pytest.Config) -> str:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirements(*ids): the requirement ids a conformance check judges")
+    config.addinivalue_line("markers", "wire_only: needs bytes no SDK sends; skipped under --ossv-driver sdk")  # issue 5
     if not _active(config):
         return
     try:
@@ -174,6 +184,15 @@ def pytest_configure(config: pytest.Config) -> None:
         baseline=config.getoption("ossv_baseline"),
     )
     state.extra["shared"] = shared
+    # --- issue 5: the driver, recorded for the summary; the SDK must be importable before anything starts
+    state.extra["driver"] = config.getoption("ossv_driver")
+    if state.extra["driver"] == "sdk":
+        from conformance.drivers import sdk_available
+
+        problem = sdk_available()
+        if problem:
+            raise pytest.UsageError(f"--ossv-driver sdk: {problem}")
+    # --- end issue 5
     config.stash[STATE] = state
     from hypothesis import core
 
@@ -239,6 +258,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for req_id in declared_requirements(item):
             if req_id not in BY_ID:
                 raise pytest.UsageError(f"{item.nodeid}: unknown requirement id {req_id}")
+    if state.extra.get("driver") == "sdk":  # issue 5: properties that need bytes no SDK sends
+        for item in items:
+            if item.get_closest_marker("wire_only") is not None:
+                item.add_marker(pytest.mark.skip(reason=WIRE_ONLY_REASON))
     if state.requirement_filter:
         keep, drop = [], []
         for item in items:
@@ -277,12 +300,17 @@ def ossv_target(ossv_state: RunState) -> Iterator[Any]:
         settings = embedded.settings
     budget = RateBudget(settings.max_rps, state.budget_path)
     client = RawClient(settings, budget)
-    target = Target(settings, client, Names(state.run_id, state.worker), state.run_dir / "ledger" / f"{state.worker}.json")
+    from conformance.drivers import make_driver  # issue 5: who sends the DeleteVectors under test
+
+    driver = make_driver(str(state.extra.get("driver", "raw")), settings, client)
+    ledger = state.run_dir / "ledger" / f"{state.worker}.json"
+    target = Target(settings, client, Names(state.run_id, state.worker), ledger, driver=driver)
     try:
         target.setup()
         yield target
     finally:
         _finish_target(state, target)
+        driver.close()
         client.close()
         if embedded is not None:
             embedded.stop()

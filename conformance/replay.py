@@ -16,19 +16,27 @@ from pathlib import Path
 from typing import Any
 
 from conformance.config import ConfigError, load_settings
+from conformance.ops import content_md5
 from conformance.recorder import HarnessError, NonConformance, Recorder
 from conformance.records import AuthKind, AuthSpec, RequestSpec
 
 
 def _spec(data: dict[str, Any], old_index: str, new_index: str, old_bucket: str, new_bucket: str) -> RequestSpec:
-    body = base64.b64decode(data["body_base64"]).replace(old_index.encode(), new_index.encode())
+    """The recorded request aimed at the fresh index; a Content-MD5 that was right stays right."""
+    original = base64.b64decode(data["body_base64"])
+    body = original.replace(old_index.encode(), new_index.encode())
+    headers = []
+    for name, value in data.get("headers", []):
+        if str(name).lower() == "content-md5" and value == content_md5(original):
+            value = content_md5(body)
+        headers.append((str(name), str(value)))
     auth = data.get("auth") or {}
     bucket = data.get("bucket")
     return RequestSpec(
         method=data["method"],
         query=data["query"],
         body=body,
-        headers=tuple((str(k), str(v)) for k, v in data.get("headers", [])),
+        headers=tuple(headers),
         bucket=new_bucket if bucket == old_bucket else bucket,
         auth=AuthSpec(AuthKind(auth.get("kind", "header")), str(auth.get("detail", "")), int(auth.get("skew_seconds", 0))),
     )

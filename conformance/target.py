@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from conformance.client import RawClient
 from conformance.config import Settings
@@ -26,6 +26,9 @@ from conformance.ops import OperationFailed, VectorOps, get_vector_bucket_spec
 from conformance.records import Exchange, RequestSpec
 from conformance.recorder import HarnessError
 
+if TYPE_CHECKING:
+    from conformance.drivers import Driver
+
 DIMENSION = 4
 PUT_BATCH = 500
 CANARY_COUNT = 8
@@ -36,13 +39,27 @@ def vector_for(key: str, salt: str) -> dict[str, Any]:
     """A vector recognisable by its key and salt; every value is exact in float32."""
     digest = hashlib.sha256(f"{salt}\x00{key}".encode("utf-8", "surrogatepass")).digest()
     data = [(digest[i] - 128) / 16.0 + 0.25 for i in range(DIMENSION)]
-    return {"key": key, "data": {"float32": data}, "metadata": {"salt": salt, "n": digest[DIMENSION] % 100}}
+    return {"key": key, "data": {"float32": data}, "metadata": {"salt": salt, "tag": digest[DIMENSION:DIMENSION + 4].hex()}}
+
+
+def _numbers_as_floats(value: Any) -> Any:
+    """1 and 1.0 are the same stored number; servers differ in how they print it."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, list):
+        return [_numbers_as_floats(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _numbers_as_floats(v) for k, v in value.items()}
+    return value
 
 
 def canonical(item: dict[str, Any]) -> str:
+    """A vector's data and metadata in one comparable string, byte-for-byte up to number spelling."""
     data = item.get("data")
     floats = data.get("float32") if isinstance(data, dict) else data
-    return json.dumps({"data": floats, "metadata": item.get("metadata")}, sort_keys=True)
+    return json.dumps({"data": _numbers_as_floats(floats), "metadata": _numbers_as_floats(item.get("metadata"))}, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -53,9 +70,12 @@ class Buckets:
 
 
 class Target:
-    def __init__(self, settings: Settings, client: RawClient, names: Names, ledger_path: Path | None = None) -> None:
+    def __init__(
+        self, settings: Settings, client: RawClient, names: Names, ledger_path: Path | None = None, driver: Driver | None = None
+    ) -> None:
         self.settings = settings
         self.client = client
+        self.driver = driver  # sends the DeleteVectors under test (issue 5); None: the raw client does
         self.ops = VectorOps(client)
         self.names = names
         self.ledger = Ledger(ledger_path)
@@ -72,12 +92,20 @@ class Target:
 
     # --- plumbing
 
+    @property
+    def driver_name(self) -> str:
+        return self.driver.name if self.driver is not None else "raw"
+
     def send(self, spec: RequestSpec) -> Exchange:
+        """The one place a request under test leaves: DeleteVectors through the driver, the rest raw."""
         self.requests += 1
+        if self.driver is not None and spec.query.startswith("deleteVectors"):
+            return self.driver.send(spec)
         return self.client.send(spec)
 
-    def retrying(self, what: str, call: Callable[[], T], budget_s: float = 60.0) -> T:
-        """Setup calls ride out throttling (the documented 503) and brief transport errors."""
+    def retrying(self, what: str, call: Callable[[], T], budget_s: float = 60.0, settling: tuple[int, ...] = ()) -> T:
+        """Setup calls ride out throttling (the documented 503) and brief transport errors, and
+        ``settling`` statuses (an index that is still being created) for a while."""
         deadline = time.monotonic() + budget_s
         delay = 0.2
         while True:
@@ -85,7 +113,8 @@ class Target:
             try:
                 return call()
             except OperationFailed as err:
-                transient = err.exchange.response is None or is_throttle(err.exchange.response)
+                response = err.exchange.response
+                transient = response is None or is_throttle(response) or response.status in settling
                 if not transient or time.monotonic() + delay > deadline:
                     raise HarnessError(f"{what}: {err}") from None
             time.sleep(delay)
@@ -130,7 +159,7 @@ class Target:
         items = [vector_for(k, salt) for k in dict.fromkeys(keys)]
         for start in range(0, len(items), PUT_BATCH):
             batch = items[start : start + PUT_BATCH]
-            self.retrying("PutVectors", lambda batch=batch: self.ops.put_vectors(bucket, index, batch))  # type: ignore[misc]
+            self.retrying("PutVectors", lambda batch=batch: self.ops.put_vectors(bucket, index, batch), settling=(404, 409))  # type: ignore[misc]
 
     def delete_own(self, bucket: str, index: str, keys: Sequence[str]) -> None:
         """Setup/cleanup deletes, always well formed and always aimed at the run's own index."""

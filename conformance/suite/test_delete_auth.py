@@ -21,6 +21,7 @@ def _usable(case: Case, auth: AuthSpec) -> bool:
     return not (auth.kind is AuthKind.OTHER_ACCOUNT and case.settings.other is None)
 
 
+@pytest.mark.wire_only
 @requirements("DV-AUTH-REQUIRED", "DV-REJECT-NO-EFFECT", "DV-NO-COLLATERAL", "DV-ERROR-SHAPE")
 @profile(3)
 @given(keys=unique_key_lists(2))
@@ -42,6 +43,7 @@ def test_delete_vectors_other_accounts_key_denied(case: Case, keys: list[str]) -
 WRONG_KINDS = [k for k in AuthKind if not k.is_valid and k not in (AuthKind.NONE, AuthKind.OTHER_ACCOUNT)]
 
 
+@pytest.mark.wire_only
 @requirements("DV-AUTH-INVALID", "DV-OBS-AUTH-CODE", "DV-OBS-HEADERS", "DV-REJECT-NO-EFFECT", "DV-NO-COLLATERAL")
 @pytest.mark.parametrize("kind", WRONG_KINDS, ids=[k.value for k in WRONG_KINDS])
 @profile(5)
@@ -73,6 +75,7 @@ def test_delete_vectors_presigned_and_sts_requests_accepted(case: Case, kind: Au
     case.recorder.record([Verdict("DV-AUTH-VALID-VARIANTS", ok, f"{auth.kind.value}-signed request succeeds", str(judged.response.status))])
 
 
+@pytest.mark.wire_only
 @requirements("DV-AUTH-INVALID", "DV-REJECT-NO-EFFECT")
 @profile(3)
 @given(

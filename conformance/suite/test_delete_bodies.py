@@ -35,6 +35,7 @@ def _drawn(data: st.DataObject, family: str, strategy_for: Callable[[str, list[s
     return lambda arena: data.draw(strategy_for(arena.index, [*keys, STORED[0]]), label=family)
 
 
+@pytest.mark.wire_only
 @requirements("DV-MALFORMED-JSON", "DV-REJECT-NO-EFFECT", "DV-NO-COLLATERAL", "DV-ERROR-SHAPE")
 @pytest.mark.parametrize("family", sorted(INVALID_JSON_FAMILIES))
 @profile(5)
@@ -44,6 +45,7 @@ def test_delete_vectors_malformed_json_rejected(case: Case, family: str, data: s
     case.delete(raw_delete(_drawn(data, family, _family(malformed_families, family), keys)), stored=[*STORED, *keys])
 
 
+@pytest.mark.wire_only
 @requirements("DV-OBS-AMBIGUOUS-JSON", "DV-MALFORMED-JSON", "DV-KEYS-REQUIRED", "DV-REJECT-NO-EFFECT", "DV-NO-COLLATERAL")
 @pytest.mark.parametrize("family", sorted(AMBIGUOUS_JSON_FAMILIES | NON_OBJECT_JSON_FAMILIES))
 @profile(5)
@@ -54,6 +56,7 @@ def test_delete_vectors_doubtful_json_judged_by_effect(case: Case, family: str, 
     case.delete(raw_delete(_drawn(data, family, _family(malformed_families, family), keys)), stored=[*STORED, *keys])
 
 
+@pytest.mark.wire_only
 @requirements("DV-KEYS-TYPE", "DV-KEYS-REQUIRED", "DV-REJECT-NO-EFFECT", "DV-OBS-INDEXNAME", "DV-OBS-UNKNOWN-MEMBERS", "DV-NO-COLLATERAL")
 @pytest.mark.parametrize("family", WRONG_TYPE_FAMILY_NAMES)
 @profile(5)
@@ -63,6 +66,7 @@ def test_delete_vectors_wrong_types_and_missing_members_rejected(case: Case, fam
     case.delete(raw_delete(_drawn(data, family, _family(wrong_type_families, family), keys)), stored=[*STORED, *keys])
 
 
+@pytest.mark.wire_only
 @requirements("DV-SUCCESS-204", "DV-DELETES-REQUESTED", "DV-NO-COLLATERAL", "DV-OBS-UNKNOWN-MEMBERS")
 @profile(15)
 @given(data=st.data(), keys=unique_key_lists(3))
@@ -75,6 +79,7 @@ def test_delete_vectors_any_json_formatting_accepted(case: Case, data: st.DataOb
     )
 
 
+@pytest.mark.wire_only
 @requirements("DV-OBS-HEADERS", "DV-SUCCESS-204", "DV-REJECT-NO-EFFECT", "DV-NO-COLLATERAL", "DV-DELETES-REQUESTED")
 @profile(10)
 @given(variant=header_variants(), keys=unique_key_lists(2))

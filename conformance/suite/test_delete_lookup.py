@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,6 +27,7 @@ def test_delete_vectors_missing_bucket_not_found(case: Case, keys: list[str]) ->
     case.delete(sdk_delete(keys), stored=keys, bucket_exists=False, index_exists=False, witnesses=True)
 
 
+@pytest.mark.wire_only
 @requirements("DV-OBS-PRECEDENCE", "DV-NO-COLLATERAL")
 @profile(6)
 @given(
