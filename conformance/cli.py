@@ -8,7 +8,6 @@ options. Exit codes: 0 conformant, 1 non-conformance found, 2 the harness could 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 
@@ -40,7 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-n", "--workers", default=None, help="pytest-xdist workers (a number or 'auto'); the rate budget is shared")
     run.add_argument("--target", help="target name: report folder and expectations file (env OSSV_TARGET)")
     run.add_argument("-k", dest="keyword", help="only checks whose name matches this pytest -k expression")
-    run.add_argument("--requirement", action="append", default=[], metavar="ID", help="only checks of this requirement (repeatable)")
+    run.add_argument(
+        "--requirement", action="append", default=[], metavar="ID", help="only checks of this requirement (repeatable)"
+    )
     run.add_argument("--report-dir", help="where the results directory goes (env OSSV_REPORT_DIR)")
     run.add_argument("--seed", type=int, help="Hypothesis seed (printed on every run)")
     run.add_argument("--baseline", help="compare with this earlier results directory; exit 1 on regression")

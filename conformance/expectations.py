@@ -88,7 +88,13 @@ class Expectations:
             "path": self.path,
             "sha256": self.sha256,
             "entries": [
-                {"requirement": e.requirement, "test": e.test, "reason": e.reason, "link": e.link, "expires": e.expires.isoformat() if e.expires else None}
+                {
+                    "requirement": e.requirement,
+                    "test": e.test,
+                    "reason": e.reason,
+                    "link": e.link,
+                    "expires": e.expires.isoformat() if e.expires else None,
+                }
                 for e in self.entries
             ],
         }
@@ -114,9 +120,8 @@ def load(path: Path | None) -> Expectations:
         if extra:
             raise ExpectationsError(f"{where}: unknown key(s) {', '.join(sorted(extra))}")
         req, test = item.get("requirement"), item.get("test")
-        if (req is None) == (test is None) and not (req and test):
-            if req is None:
-                raise ExpectationsError(f"{where}: needs 'requirement' or 'test'")
+        if req is None and test is None:
+            raise ExpectationsError(f"{where}: needs 'requirement' or 'test'")
         if req is not None and req not in BY_ID:
             raise ExpectationsError(f"{where}: unknown requirement {req!r}")
         reason = item.get("reason")

@@ -19,7 +19,16 @@ import pytest
 
 from conformance.drivers import NotExpressible
 from conformance.drivers.judging import judge_surface, judge_surface_effect
-from conformance.judge import Location, Snapshot, Verdict, describe_response, is_throttle, judge_answer, judge_conventions, judge_effect
+from conformance.judge import (
+    Location,
+    Snapshot,
+    Verdict,
+    describe_response,
+    is_throttle,
+    judge_answer,
+    judge_conventions,
+    judge_effect,
+)
 from conformance.oracle import Expectation, World, expect_delete
 from conformance.recorder import HarnessError, Recorder
 from conformance.records import Exchange, ReceivedResponse, RequestSpec
@@ -220,7 +229,9 @@ class DeleteHarness:
     def _give_up_throttled(self, spec: RequestSpec) -> None:
         """Throttled past the budget: is it this request, or everything?"""
         probe_body = b'{"indexName": "' + self.target.names.index("probe").encode() + b'", "keys": ["probe"]}'
-        probe = RequestSpec("POST", "deleteVectors", probe_body, (("Content-Type", "application/json"),), self.target.buckets.primary)
+        probe = RequestSpec(
+            "POST", "deleteVectors", probe_body, (("Content-Type", "application/json"),), self.target.buckets.primary
+        )
         exchange = self.send(probe)
         if exchange.response is not None and not is_throttle(exchange.response):
             self.recorder.record(
@@ -229,7 +240,8 @@ class DeleteHarness:
                         "DV-THROTTLE-RETRY",
                         False,
                         "retrying a throttled delete completes it",
-                        f"still throttled after {THROTTLE_BUDGET_S:.0f} s while a small request got {describe_response(exchange.response)}",
+                        f"still throttled after {THROTTLE_BUDGET_S:.0f} s "
+                        f"while a small request got {describe_response(exchange.response)}",
                     )
                 ]
             )

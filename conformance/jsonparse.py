@@ -10,6 +10,7 @@ reading, so a 2xx can still be judged by its effect.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
 from dataclasses import dataclass, field
@@ -76,15 +77,11 @@ def _lenient_readings(text: str) -> list[Any]:
     """Every reading a tolerant parser might produce."""
     readings: list[Any] = []
     for hook in (None, _first_wins):
-        try:
+        with contextlib.suppress(ValueError, RecursionError):
             readings.append(json.loads(text, strict=False, object_pairs_hook=hook))
-        except (ValueError, RecursionError):
-            pass
-    try:  # a parser that stops after the first value (e.g. Jackson without FAIL_ON_TRAILING_TOKENS)
-        value, _ = json.JSONDecoder(strict=False).raw_decode(text.lstrip())
-        readings.append(value)
-    except (ValueError, RecursionError):
-        pass
+    # a parser that stops after the first value (e.g. Jackson without FAIL_ON_TRAILING_TOKENS)
+    with contextlib.suppress(ValueError, RecursionError):
+        readings.append(json.JSONDecoder(strict=False).raw_decode(text.lstrip())[0])
     unique: list[Any] = []
     for reading in readings:
         if reading not in unique:

@@ -141,7 +141,9 @@ def judge_conventions(response: ReceivedResponse) -> list[Verdict]:
     verdicts.append(Verdict("DV-REQUEST-ID", has_id, "x-oss-request-id present", "present" if has_id else "missing"))
     if response.status >= 400:
         problem = _error_shape_problem(response)
-        verdicts.append(Verdict("DV-ERROR-SHAPE", problem is None, 'JSON {"Error": {...}} as application/json', problem or "as documented"))
+        verdicts.append(
+            Verdict("DV-ERROR-SHAPE", problem is None, 'JSON {"Error": {...}} as application/json', problem or "as documented")
+        )
     if response.status in (429, 503) and is_throttle(response):
         ok = response.status == 503 and error_code(response) == THROTTLE_CODE
         verdicts.append(Verdict("DV-THROTTLE-CODE", ok, f"503 {THROTTLE_CODE}", describe_response(response)))
@@ -184,12 +186,24 @@ def judge_effect(
         else:
             collateral += [f"{location[1]}@{location[0]}/{k}" for k in _changed(snap, now)]
     verdicts.append(
-        Verdict("DV-NO-COLLATERAL", not collateral, "no vector that was not requested changes", f"changed: {_sample(collateral)}" if collateral else "untouched")
+        Verdict(
+            "DV-NO-COLLATERAL",
+            not collateral,
+            "no vector that was not requested changes",
+            f"changed: {_sample(collateral)}" if collateral else "untouched",
+        )
     )
     snap_before, snap_after = before[target], after[target]
     if 400 <= status < 500:
         changed = _changed(snap_before, snap_after)
-        verdicts.append(Verdict("DV-REJECT-NO-EFFECT", not changed, "a 4xx deletes nothing", f"changed: {_sample(changed)}" if changed else "nothing changed"))
+        verdicts.append(
+            Verdict(
+                "DV-REJECT-NO-EFFECT",
+                not changed,
+                "a 4xx deletes nothing",
+                f"changed: {_sample(changed)}" if changed else "nothing changed",
+            )
+        )
     elif 200 <= status < 300:
         candidates = [s for a in expectation.alternatives if a.status_matches(status) or a.status == 204 for s in a.deletes]
         if candidates:
@@ -205,7 +219,14 @@ def judge_effect(
                 )
             )
     elif status == 503:
-        verdicts.append(Verdict("DV-THROTTLE-PARTIAL", not collateral, "after a 503 only requested keys may be gone", "as allowed" if not collateral else f"changed: {_sample(collateral)}"))
+        verdicts.append(
+            Verdict(
+                "DV-THROTTLE-PARTIAL",
+                not collateral,
+                "after a 503 only requested keys may be gone",
+                "as allowed" if not collateral else f"changed: {_sample(collateral)}",
+            )
+        )
     return verdicts
 
 

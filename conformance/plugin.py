@@ -12,7 +12,6 @@ exit status: 0 conformant, 1 not conformant, 2 could not judge.
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
 import signal
@@ -78,12 +77,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for setting in SETTINGS:
         group.addoption(setting.flag, dest="ossv_" + setting.name, default=None, help=f"{setting.help} (env {setting.env})")
     group.addoption("--ossv-config", dest="ossv_config", default=None, help="TOML settings file (env OSSV_CONFIG)")
-    group.addoption("--ossv-requirement", dest="ossv_requirement", action="append", default=[], help="run only checks of this requirement id")
+    group.addoption(
+        "--ossv-requirement", dest="ossv_requirement", action="append", default=[], help="run only checks of this requirement id"
+    )
     group.addoption("--ossv-expectations", dest="ossv_expectations", default=None, help="expectations TOML for the target")
     group.addoption("--ossv-run-id", dest="ossv_run_id", default=None, help=argparse_hidden())
     group.addoption("--ossv-baseline", dest="ossv_baseline", default=None, help="compare the run with this results directory")
     group.addoption("--ossv-progress", dest="ossv_progress", action="store_true", default=False, help="show a progress line")
-    group.addoption("--ossv-suite", dest="ossv_suite", action="store_true", default=False, help="activate even if the suite path is not named")
+    group.addoption(
+        "--ossv-suite", dest="ossv_suite", action="store_true", default=False, help="activate even if the suite path is not named"
+    )
     # --- issue 5: drivers
     group.addoption(
         "--ossv-driver",
@@ -99,7 +102,8 @@ def argparse_hidden() -> str:
 
 
 def _active(config: pytest.Config) -> bool:
-    if config.getoption("ossv_suite") or hasattr(config, "workerinput") and "ossv" in config.workerinput:  # type: ignore[attr-defined]
+    workerinput = getattr(config, "workerinput", None)
+    if config.getoption("ossv_suite") or (workerinput is not None and "ossv" in workerinput):
         return True
     for arg in config.args:
         path = arg.split("::")[0]
@@ -145,7 +149,10 @@ def pytest_configure(config: pytest.Config) -> None:
         run_id = config.getoption("ossv_run_id") or new_run_id()
         seed_opt = config.getoption("hypothesis_seed", None)
         seed = int(seed_opt) if seed_opt is not None and str(seed_opt).isdigit() else random.SystemRandom().randrange(2**32)
-        run_dir = settings.report_dir or Path("reports") / _target_dir(settings) / f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{run_id}"
+        run_dir = (
+            settings.report_dir
+            or Path("reports") / _target_dir(settings) / f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{run_id}"
+        )
         run_dir = Path(run_dir).resolve()
         run_dir.mkdir(parents=True, exist_ok=True)
         shared = {
@@ -196,8 +203,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[STATE] = state
     from hypothesis import core
 
-    core.global_force_seed = state.seed  # type: ignore[attr-defined]
-    profiles.activate(settings.profile, str(state.run_dir.parent.parent / ".hypothesis" / "examples") if settings.report_dir is None else None)
+    setattr(core, "global_force_seed", state.seed)  # noqa: B010 - Hypothesis' own --hypothesis-seed does the same
+    profiles.activate(
+        settings.profile, str(state.run_dir.parent.parent / ".hypothesis" / "examples") if settings.report_dir is None else None
+    )
     if state.worker == "main" and config.getoption("ossv_progress"):
         from conformance.reporting.terminal import Progress
 
@@ -263,7 +272,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if item.get_closest_marker("wire_only") is not None:
                 item.add_marker(pytest.mark.skip(reason=WIRE_ONLY_REASON))
     if state.requirement_filter:
-        keep, drop = [], []
+        keep: list[pytest.Item] = []
+        drop: list[pytest.Item] = []
         for item in items:
             (keep if set(declared_requirements(item)) & set(state.requirement_filter) else drop).append(item)
         if drop:
@@ -414,7 +424,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     reproduction = {
         "seed": state.seed,
         "blob": blob.group(0) if blob else None,
-        "rerun": f"ossv-conformance run --seed {state.seed} -k {item.name}" + (f" --target {state.settings.target}" if state.settings.target != "emulator" else ""),
+        "rerun": f"ossv-conformance run --seed {state.seed} -k {item.name}"
+        + (f" --target {state.settings.target}" if state.settings.target != "emulator" else ""),
         "replay": f"ossv-conformance replay {state.run_dir} --check '{_check_id(item)}'",
     }
     results = recorder.results(test_outcome, report.duration, reproduction, message)
@@ -424,7 +435,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     still_failing = [r for r in results if r.outcome is Outcome.FAIL and recorder.binding(r.level)]
     if test_outcome is Outcome.FAIL and not still_failing:
         report.outcome = "skipped"
-        report.wasxfail = "; ".join(r.message for r in results if r.outcome is Outcome.XFAIL)  # type: ignore[attr-defined]
+        report.wasxfail = "; ".join(r.message for r in results if r.outcome is Outcome.XFAIL)
     report.user_properties.append(("ossv_requests", recorder.requests))
     report.user_properties.append(("ossv_failed", len(still_failing)))
 
@@ -433,19 +444,15 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Controller side: progress from every worker's reports."""
     if report.when != "call" and not (report.when == "setup" and not report.passed):
         return
-    props = dict(report.user_properties)
-    if "ossv_requests" not in props:
-        return
-    config = getattr(report, "config", None)
+    props = {str(k): v for k, v in report.user_properties}
     state = _controller_state
-    if state is None:
+    if "ossv_requests" not in props or state is None:
         return
     state.done += 1
-    state.requests += int(props.get("ossv_requests", 0))
-    state.failures += int(props.get("ossv_failed", 0))
+    state.requests += int(str(props.get("ossv_requests", 0)))
+    state.failures += int(str(props.get("ossv_failed", 0)))
     if state.progress is not None:
         state.progress.update(state.done, state.requests)
-    del config
 
 
 _controller_state: RunState | None = None
@@ -566,5 +573,3 @@ def _compare_baseline(state: RunState) -> int:
     sys.stdout.write(render_markdown(diff) + "\n")
     (state.run_dir / "baseline-diff.md").write_text(render_markdown(diff))
     return 1 if regressed(diff) else 0
-
-

@@ -152,7 +152,11 @@ class Exchange:
             spec = asdict(self.spec)
             spec["body"] = _body_json(self.spec.body)
             spec["headers"] = [list(h) for h in self.spec.headers]
-            spec["auth"] = {"kind": self.spec.auth.kind.value, "detail": self.spec.auth.detail, "skew_seconds": self.spec.auth.skew_seconds}
+            spec["auth"] = {
+                "kind": self.spec.auth.kind.value,
+                "detail": self.spec.auth.detail,
+                "skew_seconds": self.spec.auth.skew_seconds,
+            }
         out: dict[str, Any] = {
             "request": req,
             "response": resp,

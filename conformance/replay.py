@@ -65,7 +65,10 @@ def replay_one(target: Any, event: dict[str, Any], strict: bool, read_lag_s: flo
 
     case = (event.get("reproduction") or {}).get("case") or {}
     if "spec" not in case:
-        return False, f"{event['test_id']}: no recorded request to replay (rerun: {(event.get('reproduction') or {}).get('rerun')})"
+        return (
+            False,
+            f"{event['test_id']}: no recorded request to replay (rerun: {(event.get('reproduction') or {}).get('rerun')})",
+        )
     recorder = Recorder(event["test_id"], [], strict)
     harness = DeleteHarness(target, recorder, read_lag_s)
     recorder.start_example("replay")

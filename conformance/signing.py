@@ -15,7 +15,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from urllib.parse import quote
 
@@ -69,18 +69,18 @@ class SignedRequest:
 
 
 def iso8601_basic(at: datetime) -> str:
-    return at.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def rfc1123(at: datetime) -> str:
-    return format_datetime(at.astimezone(timezone.utc), usegmt=True)
+    return format_datetime(at.astimezone(UTC), usegmt=True)
 
 
 def parse_iso8601_basic(value: str) -> datetime:
     """Parse ``YYYYMMDDTHHMMSSZ``; raises ValueError on anything else."""
     if len(value) != 16 or value[8] != "T" or value[15] != "Z":
         raise ValueError(f"not an ISO-8601 basic timestamp: {value!r}")
-    return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
 
 
 def build_scope(date: str, region: str, product: str = DEFAULT_PRODUCT) -> str:

@@ -50,12 +50,16 @@ class Case:
         bucket_exists: bool = True,
     ) -> Judged:
         """Arrange a fresh index, send the request built for it, judge, clean up."""
-        with self.harness.arena(stored, predeleted, witnesses=witnesses, index_exists=index_exists, bucket_exists=bucket_exists) as arena:
+        with self.harness.arena(
+            stored, predeleted, witnesses=witnesses, index_exists=index_exists, bucket_exists=bucket_exists
+        ) as arena:
             spec = request(arena)
             self.remember(arena, spec, stored, predeleted, witnesses)
             return self.harness.check(arena, spec)
 
-    def remember(self, arena: Arena, spec: RequestSpec, stored: Sequence[str], predeleted: Sequence[str], witnesses: bool) -> None:
+    def remember(
+        self, arena: Arena, spec: RequestSpec, stored: Sequence[str], predeleted: Sequence[str], witnesses: bool
+    ) -> None:
         self.recorder.case = {
             "stored": list(stored),
             "predeleted": list(predeleted),
@@ -87,7 +91,10 @@ def sdk_delete(
 
 
 def raw_delete(
-    body: Callable[[Arena], bytes], *, headers: Callable[[bytes], tuple[tuple[str, str], ...]] | None = None, auth: AuthSpec | None = None
+    body: Callable[[Arena], bytes],
+    *,
+    headers: Callable[[bytes], tuple[tuple[str, str], ...]] | None = None,
+    auth: AuthSpec | None = None,
 ) -> Callable[[Arena], RequestSpec]:
     """Exactly these body bytes; SDK headers (Content-Type, Content-MD5 of the bytes) unless told otherwise."""
 

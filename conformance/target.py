@@ -22,9 +22,9 @@ from conformance.jsonparse import classify
 from conformance.judge import Snapshot, is_throttle
 from conformance.ledger import Ledger, Resource
 from conformance.naming import Names
-from conformance.ops import OperationFailed, VectorOps, get_vector_bucket_spec
-from conformance.records import Exchange, RequestSpec
+from conformance.ops import Listing, OperationFailed, VectorOps, get_vector_bucket_spec
 from conformance.recorder import HarnessError
+from conformance.records import Exchange, RequestSpec
 
 if TYPE_CHECKING:
     from conformance.drivers import Driver
@@ -39,7 +39,7 @@ def vector_for(key: str, salt: str) -> dict[str, Any]:
     """A vector recognisable by its key and salt; every value is exact in float32."""
     digest = hashlib.sha256(f"{salt}\x00{key}".encode("utf-8", "surrogatepass")).digest()
     data = [(digest[i] - 128) / 16.0 + 0.25 for i in range(DIMENSION)]
-    return {"key": key, "data": {"float32": data}, "metadata": {"salt": salt, "tag": digest[DIMENSION:DIMENSION + 4].hex()}}
+    return {"key": key, "data": {"float32": data}, "metadata": {"salt": salt, "tag": digest[DIMENSION : DIMENSION + 4].hex()}}
 
 
 def _numbers_as_floats(value: Any) -> Any:
@@ -128,7 +128,9 @@ class Target:
             self._create_bucket(self.buckets.primary)
         else:
             bucket = self.settings.bucket
-            found = self.retrying("GetVectorBucket", lambda: self.ops.call("GetVectorBucket", get_vector_bucket_spec(bucket), (200, 404)))
+            found = self.retrying(
+                "GetVectorBucket", lambda: self.ops.call("GetVectorBucket", get_vector_bucket_spec(bucket), (200, 404))
+            )
             if found.exchange.response is not None and found.exchange.response.status == 404:
                 raise HarnessError(f"OSSV_BUCKET {bucket!r} does not exist")
         if self.buckets.second is not None:
@@ -200,7 +202,9 @@ class Target:
         readings = (parsed.value,) if parsed.value is not None else parsed.readings
         names = [r.get(k) for r in readings if isinstance(r, dict) for k in r if isinstance(k, str) and k.lower() == "indexname"]
         if not names or not all(isinstance(n, str) and self.names.owns_index(n) for n in names):
-            raise HarnessError("refusing to send a DeleteVectors into a user's bucket (OSSV_BUCKET) without one of this run's index names")
+            raise HarnessError(
+                "refusing to send a DeleteVectors into a user's bucket (OSSV_BUCKET) without one of this run's index names"
+            )
 
     # --- the end
 
@@ -221,7 +225,9 @@ class Target:
 
     def _remove(self, resource: Resource) -> None:
         if resource.kind == "index" and resource.index is not None:
-            self.retrying("DeleteVectorIndex", lambda: self.ops.delete_vector_index(resource.bucket, resource.index or "", missing_ok=True))
+            self.retrying(
+                "DeleteVectorIndex", lambda: self.ops.delete_vector_index(resource.bucket, resource.index or "", missing_ok=True)
+            )
         else:
             self.retrying("DeleteVectorBucket", lambda: self.ops.delete_vector_bucket(resource.bucket, missing_ok=True))
 
@@ -239,7 +245,7 @@ class Target:
             problems.append(f"sweep: {err}")
         for bucket in buckets:
             try:
-                indexes = self.retrying("ListVectorIndexes", lambda bucket=bucket: self.ops.list_vector_indexes(bucket, self.names.worker_index_prefix))  # type: ignore[misc]
+                indexes = self._list_own_indexes(bucket)
             except HarnessError as err:
                 if "404" not in str(err):
                     problems.append(f"sweep: {err}")
@@ -253,7 +259,10 @@ class Target:
                         problems.append(f"sweep: {err}")
             if bucket.startswith(self.names.worker_bucket_prefix) and bucket != self.settings.bucket:
                 try:
-                    self.retrying("DeleteVectorBucket", lambda bucket=bucket: self.ops.delete_vector_bucket(bucket, missing_ok=True))  # type: ignore[misc]
+                    self._remove(Resource("bucket", bucket))
                 except HarnessError as err:
                     problems.append(f"sweep: {err}")
         return problems
+
+    def _list_own_indexes(self, bucket: str) -> Listing:
+        return self.retrying("ListVectorIndexes", lambda: self.ops.list_vector_indexes(bucket, self.names.worker_index_prefix))

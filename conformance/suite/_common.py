@@ -22,4 +22,5 @@ def profile(scale: int = 30) -> Callable[[F], F]:
     """The run's Hypothesis profile, scaled down for expensive properties (30 = full size)."""
     active = profiles.current()
     count = max(1, active.max_examples * scale // 30)
-    return settings(active, max_examples=count)  # type: ignore[return-value]
+    decorator: Callable[[F], F] = settings(active, max_examples=count)
+    return decorator

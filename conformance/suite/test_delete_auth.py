@@ -35,7 +35,9 @@ def test_delete_vectors_without_authentication_denied(case: Case, keys: list[str
 @given(keys=unique_key_lists(2))
 def test_delete_vectors_other_accounts_key_denied(case: Case, keys: list[str]) -> None:
     if case.settings.other is None:
-        pytest.skip("no second account configured (OSSV_OTHER_ACCOUNT_ID, OSSV_OTHER_ACCESS_KEY_ID, OSSV_OTHER_ACCESS_KEY_SECRET)")
+        pytest.skip(
+            "no second account configured (OSSV_OTHER_ACCOUNT_ID, OSSV_OTHER_ACCESS_KEY_ID, OSSV_OTHER_ACCESS_KEY_SECRET)"
+        )
     case.example(keys=keys)
     case.delete(sdk_delete(keys, auth=AuthSpec(AuthKind.OTHER_ACCOUNT)), stored=keys)
 
@@ -72,7 +74,9 @@ def test_delete_vectors_presigned_and_sts_requests_accepted(case: Case, kind: Au
     from conformance.judge import Verdict
 
     ok = 200 <= judged.response.status < 300
-    case.recorder.record([Verdict("DV-AUTH-VALID-VARIANTS", ok, f"{auth.kind.value}-signed request succeeds", str(judged.response.status))])
+    case.recorder.record(
+        [Verdict("DV-AUTH-VALID-VARIANTS", ok, f"{auth.kind.value}-signed request succeeds", str(judged.response.status))]
+    )
 
 
 @pytest.mark.wire_only
@@ -80,7 +84,9 @@ def test_delete_vectors_presigned_and_sts_requests_accepted(case: Case, kind: Au
 @profile(3)
 @given(
     auth=st.one_of(
-        st.builds(AuthSpec, st.sampled_from([AuthKind.SKEWED_PAST, AuthKind.SKEWED_FUTURE]), st.just(""), st.integers(20 * 60, 120 * 60)),
+        st.builds(
+            AuthSpec, st.sampled_from([AuthKind.SKEWED_PAST, AuthKind.SKEWED_FUTURE]), st.just(""), st.integers(20 * 60, 120 * 60)
+        ),
         auth_of_kind(AuthKind.EXPIRED_PRESIGN),
     )
 )

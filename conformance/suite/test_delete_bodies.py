@@ -14,8 +14,8 @@ from conformance.suite_support import Case, raw_delete
 from strategies.bodies import (
     AMBIGUOUS_JSON_FAMILIES,
     INVALID_JSON_FAMILIES,
-    WRONG_TYPE_FAMILY_NAMES,
     NON_OBJECT_JSON_FAMILIES,
+    WRONG_TYPE_FAMILY_NAMES,
     HeaderVariant,
     header_variants,
     malformed_families,
@@ -27,11 +27,15 @@ from strategies.keylists import unique_key_lists
 STORED = ["doc-1", "doc-2", "doc-3"]
 
 
-def _family(make: Callable[[str, list[str]], tuple[tuple[str, st.SearchStrategy[bytes]], ...]], name: str) -> Callable[[str, list[str]], st.SearchStrategy[bytes]]:
+def _family(
+    make: Callable[[str, list[str]], tuple[tuple[str, st.SearchStrategy[bytes]], ...]], name: str
+) -> Callable[[str, list[str]], st.SearchStrategy[bytes]]:
     return lambda index, keys: dict(make(index, keys))[name]
 
 
-def _drawn(data: st.DataObject, family: str, strategy_for: Callable[[str, list[str]], st.SearchStrategy[bytes]], keys: list[str]) -> Callable[[Arena], bytes]:
+def _drawn(
+    data: st.DataObject, family: str, strategy_for: Callable[[str, list[str]], st.SearchStrategy[bytes]], keys: list[str]
+) -> Callable[[Arena], bytes]:
     return lambda arena: data.draw(strategy_for(arena.index, [*keys, STORED[0]]), label=family)
 
 
@@ -57,11 +61,15 @@ def test_delete_vectors_doubtful_json_judged_by_effect(case: Case, family: str, 
 
 
 @pytest.mark.wire_only
-@requirements("DV-KEYS-TYPE", "DV-KEYS-REQUIRED", "DV-REJECT-NO-EFFECT", "DV-OBS-INDEXNAME", "DV-OBS-UNKNOWN-MEMBERS", "DV-NO-COLLATERAL")
+@requirements(
+    "DV-KEYS-TYPE", "DV-KEYS-REQUIRED", "DV-REJECT-NO-EFFECT", "DV-OBS-INDEXNAME", "DV-OBS-UNKNOWN-MEMBERS", "DV-NO-COLLATERAL"
+)
 @pytest.mark.parametrize("family", WRONG_TYPE_FAMILY_NAMES)
 @profile(5)
 @given(data=st.data(), keys=unique_key_lists(2))
-def test_delete_vectors_wrong_types_and_missing_members_rejected(case: Case, family: str, data: st.DataObject, keys: list[str]) -> None:
+def test_delete_vectors_wrong_types_and_missing_members_rejected(
+    case: Case, family: str, data: st.DataObject, keys: list[str]
+) -> None:
     case.example(family=family, keys=keys)
     case.delete(raw_delete(_drawn(data, family, _family(wrong_type_families, family), keys)), stored=[*STORED, *keys])
 

@@ -44,7 +44,9 @@ def _delete_until_answered(case: Case, spec_for: object, lock: threading.Lock, s
     stored=unique_key_lists(60),
     picks=st.lists(st.lists(st.integers(0, 79), min_size=5, max_size=25, unique=True), min_size=4, max_size=8),
 )
-def test_delete_vectors_concurrent_overlapping_deletes_remove_the_union(case: Case, stored: list[str], picks: list[list[int]]) -> None:
+def test_delete_vectors_concurrent_overlapping_deletes_remove_the_union(
+    case: Case, stored: list[str], picks: list[list[int]]
+) -> None:
     """Several clients delete overlapping sets at the same moment: every answer is 204, the result is the union."""
     pool = [*stored, *(f"never-{i}" for i in range(20))]
     batches = [[pool[i] for i in pick] for pick in picks]
@@ -62,9 +64,16 @@ def test_delete_vectors_concurrent_overlapping_deletes_remove_the_union(case: Ca
     all_ok = all(s == "204" for s in statuses)
     case.recorder.record(
         [
-            Verdict("DV-CONCURRENT-UNION", all_ok and left == expected, "every delete answers 204 and exactly the union is gone",
-                    f"answers {sorted(set(statuses))}; missing {sorted(expected - left)[:5]}, still there {sorted(left & requested)[:5]}"),
-            Verdict("DV-NO-COLLATERAL", expected <= left, "no vector outside the union is gone", f"lost {sorted(expected - left)[:5]}"),
+            Verdict(
+                "DV-CONCURRENT-UNION",
+                all_ok and left == expected,
+                "every delete answers 204 and exactly the union is gone",
+                f"answers {sorted(set(statuses))}; missing {sorted(expected - left)[:5]}, "
+                f"still there {sorted(left & requested)[:5]}",
+            ),
+            Verdict(
+                "DV-NO-COLLATERAL", expected <= left, "no vector outside the union is gone", f"lost {sorted(expected - left)[:5]}"
+            ),
         ]
     )
 
@@ -105,10 +114,21 @@ def test_delete_vectors_throttled_batches_complete_on_retry(case: Case, stored: 
             return
         now = case.harness.snapshots([arena.location])[arena.location]
         lost = sorted(k for k in survivors if now.get(k) != arena.before[arena.location].get(k))
-        case.recorder.record([Verdict("DV-THROTTLE-PARTIAL", not lost, "throttled deletes removed only requested keys", f"lost {lost[:5]}" if lost else "as allowed")])
+        case.recorder.record(
+            [
+                Verdict(
+                    "DV-THROTTLE-PARTIAL",
+                    not lost,
+                    "throttled deletes removed only requested keys",
+                    f"lost {lost[:5]}" if lost else "as allowed",
+                )
+            ]
+        )
         # the bursts may have left batches half-done: each batch, retried alone, must complete
         for batch in batches:
             arena.before = case.harness.snapshots(arena.watched)
             case.harness.check(arena, delete_vectors_spec(arena.bucket, arena.index, batch))
         left = set(arena.before[arena.location]) - survivors
-    case.recorder.record([Verdict("DV-THROTTLE-RETRY", not left, "retrying completes every throttled batch", f"{len(left)} key(s) left")])
+    case.recorder.record(
+        [Verdict("DV-THROTTLE-RETRY", not left, "retrying completes every throttled batch", f"{len(left)} key(s) left")]
+    )

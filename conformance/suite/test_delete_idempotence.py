@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from hypothesis import given
+from hypothesis import strategies as st
 
 from conformance.judge import Verdict
 from conformance.suite._common import profile, requirements
 from conformance.suite_support import Case, sdk_delete
 from strategies.keylists import DeleteScenario, KeySplit, delete_scenarios, permutations_of, split_pairs
-from hypothesis import strategies as st
 
 
 @requirements("DV-IDEMPOTENT", "DV-SUCCESS-204", "DV-DELETES-REQUESTED", "DV-ABSENT-KEYS-OK", "DV-NO-COLLATERAL")
@@ -22,7 +22,14 @@ def test_delete_vectors_repeated_delete_is_a_noop_with_the_same_answer(case: Cas
         second = case.harness.check(arena, sdk_delete(keys)(arena))
     same = first.response.status == second.response.status
     case.recorder.record(
-        [Verdict("DV-IDEMPOTENT", same, f"the repeat answers {first.response.status} like the first", f"first {first.response.status}, repeat {second.response.status}")]
+        [
+            Verdict(
+                "DV-IDEMPOTENT",
+                same,
+                f"the repeat answers {first.response.status} like the first",
+                f"first {first.response.status}, repeat {second.response.status}",
+            )
+        ]
     )
 
 
@@ -39,8 +46,14 @@ def test_delete_vectors_two_deletes_equal_one_delete_of_the_union(case: Case, sp
         case.harness.check(other, sdk_delete(list(split.union()))(other))
         after_union = set(other.before[other.location])
     case.recorder.record(
-        [Verdict("DV-ORDER-INDEPENDENT", after_two == after_union, "delete(A); delete(B) leaves what delete(A and B) leaves",
-                 f"{len(after_two)} vs {len(after_union)} keys left; differing: {sorted(after_two ^ after_union)[:5]}")]
+        [
+            Verdict(
+                "DV-ORDER-INDEPENDENT",
+                after_two == after_union,
+                "delete(A); delete(B) leaves what delete(A and B) leaves",
+                f"{len(after_two)} vs {len(after_union)} keys left; differing: {sorted(after_two ^ after_union)[:5]}",
+            )
+        ]
     )
 
 
@@ -56,6 +69,12 @@ def test_delete_vectors_key_order_does_not_matter(case: Case, data: st.DataObjec
             judged = case.harness.check(arena, sdk_delete(keys)(arena))
             left.append((judged.response.status, set(arena.before[arena.location])))
     case.recorder.record(
-        [Verdict("DV-ORDER-INDEPENDENT", left[0] == left[1], "the same answer and the same survivors in any order",
-                 f"{left[0][0]} leaving {len(left[0][1])} vs {left[1][0]} leaving {len(left[1][1])}")]
+        [
+            Verdict(
+                "DV-ORDER-INDEPENDENT",
+                left[0] == left[1],
+                "the same answer and the same survivors in any order",
+                f"{left[0][0]} leaving {len(left[0][1])} vs {left[1][0]} leaving {len(left[1][1])}",
+            )
+        ]
     )

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conformance.harness import Arena
 from conformance.suite._common import profile, requirements
 from conformance.suite_support import Case, raw_delete, sdk_delete
 from strategies.keylists import unique_key_lists
@@ -38,8 +39,8 @@ def test_delete_vectors_error_precedence_recorded(case: Case, problem: str, inde
     """Two things wrong at once: the status class is certain, which code wins is recorded."""
     import json
 
-    def body(arena: object) -> bytes:
-        index = arena.index  # type: ignore[attr-defined]
+    def body(arena: Arena) -> bytes:
+        index = arena.index
         if problem == "malformed":
             return b'{"indexName": "' + index.encode() + b'", "keys": ["doc-1",]}'
         keys: object = {"too_many": [f"k{i}" for i in range(501)], "empty": [], "keys_not_list": "doc-1"}[problem]

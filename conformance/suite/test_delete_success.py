@@ -18,7 +18,11 @@ EXAMPLES = {s.label: s for s in scenario_examples()}
 @example(scenario=EXAMPLES["one_unique_key"])
 @example(scenario=EXAMPLES["predeleted_and_never_stored"])
 @example(scenario=EXAMPLES["near_miss_bystanders"])
-@example(scenario=DeleteScenario(stored=(" doc-1", "doc-1", "doc-2\t", "doc-2"), request=(" doc-1", "doc-2\t"), bystanders=("doc-1", "doc-2")))
+@example(
+    scenario=DeleteScenario(
+        stored=(" doc-1", "doc-1", "doc-2\t", "doc-2"), request=(" doc-1", "doc-2\t"), bystanders=("doc-1", "doc-2")
+    )
+)
 def test_delete_vectors_valid_request_deletes_exactly_the_requested_keys(case: Case, scenario: DeleteScenario) -> None:
     case.example(scenario=scenario)
     case.delete(sdk_delete(list(scenario.request)), stored=scenario.stored, predeleted=scenario.predeleted, witnesses=True)
@@ -43,8 +47,18 @@ def test_delete_vectors_500_unique_keys_accepted(case: Case, keys: list[str], ex
     case.delete(sdk_delete(keys), stored=[*keys, *survivors])
 
 
-@requirements("DV-SUCCESS-204", "DV-DELETES-REQUESTED", "DV-NO-COLLATERAL", "DV-LIMIT-500", "DV-LIMIT-501", "DV-KEYS-EMPTY",
-              "DV-REJECT-NO-EFFECT", "DV-OBS-DUPLICATES", "DV-OBS-RAW-OVER-500", "DV-OBS-KEY-LENGTH")
+@requirements(
+    "DV-SUCCESS-204",
+    "DV-DELETES-REQUESTED",
+    "DV-NO-COLLATERAL",
+    "DV-LIMIT-500",
+    "DV-LIMIT-501",
+    "DV-KEYS-EMPTY",
+    "DV-REJECT-NO-EFFECT",
+    "DV-OBS-DUPLICATES",
+    "DV-OBS-RAW-OVER-500",
+    "DV-OBS-KEY-LENGTH",
+)
 @profile()
 @given(scenario=delete_scenarios())
 @example(scenario=EXAMPLES["zero_unique_keys"])

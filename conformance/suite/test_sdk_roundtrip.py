@@ -81,8 +81,14 @@ def test_sdk_unicode_and_punctuation_keys_round_trip(case: Case, sdk: Any, keys:
         arena.before = case.harness.snapshots(arena.watched)
         listed = set(arena.before[arena.location])
         case.recorder.record(
-            [Verdict("SDK-ROUNDTRIP", listed == {*keys, *survivors}, "the index holds exactly the keys the SDK put",
-                     f"missing {sorted({*keys, *survivors} - listed)[:5]!r}, extra {sorted(listed - {*keys, *survivors})[:5]!r}")]
+            [
+                Verdict(
+                    "SDK-ROUNDTRIP",
+                    listed == {*keys, *survivors},
+                    "the index holds exactly the keys the SDK put",
+                    f"missing {sorted({*keys, *survivors} - listed)[:5]!r}, extra {sorted(listed - {*keys, *survivors})[:5]!r}",
+                )
+            ]
         )
         expected = {k: canonical(vector_for(k, SALT)) for k in keys}
         got = _get(case, sdk, arena, keys)
@@ -92,8 +98,14 @@ def test_sdk_unicode_and_punctuation_keys_round_trip(case: Case, sdk: Any, keys:
         case.harness.check(arena, delete_vectors_spec(arena.bucket, arena.index, keys))  # through the SDK driver, judged
         left = _get_until(case, sdk, arena, [*keys, *survivors], set(survivors))
     case.recorder.record(
-        [Verdict("SDK-ROUNDTRIP", set(left) == set(survivors), "after the SDK's delete, GetVectors returns exactly the survivors",
-                 f"still there {sorted(set(left) & set(keys))[:5]!r}, lost {sorted(set(survivors) - set(left))[:5]!r}")]
+        [
+            Verdict(
+                "SDK-ROUNDTRIP",
+                set(left) == set(survivors),
+                "after the SDK's delete, GetVectors returns exactly the survivors",
+                f"still there {sorted(set(left) & set(keys))[:5]!r}, lost {sorted(set(survivors) - set(left))[:5]!r}",
+            )
+        ]
     )
 
 
@@ -204,8 +216,12 @@ def test_sdk_throttled_delete_completes_after_the_sdks_retries(case: Case, sdk: 
     changed = f"changed {lost[:5]!r}" if lost else "untouched"
     case.recorder.record(
         [
-            Verdict("SDK-RETRY-COMPLETES", not left, "every batch the SDK's retries completed is gone",
-                    f"{len(completed)} batch(es) retried by the SDK (attempts {attempts}); still there: {left[:5]!r}"),
+            Verdict(
+                "SDK-RETRY-COMPLETES",
+                not left,
+                "every batch the SDK's retries completed is gone",
+                f"{len(completed)} batch(es) retried by the SDK (attempts {attempts}); still there: {left[:5]!r}",
+            ),
             Verdict("DV-NO-COLLATERAL", not lost, "no key outside the batches changes", changed),
         ]
     )

@@ -70,13 +70,13 @@ def _machine(case: Case) -> type[RuleBasedStateMachine]:
         @rule(which=st.integers(0, 2), keys=keys_lists)
         def delete(self, which: int, keys: list[str]) -> None:
             loc = self._where(which)
-            arena = Arena(loc[0], loc[1], True, True, list(self.locations), {l: dict(m) for l, m in self.model.items()})
+            arena = Arena(loc[0], loc[1], True, True, list(self.locations), {where: dict(m) for where, m in self.model.items()})
             self._step(f"delete {keys!r} from {loc[1]}@{loc[0]}")
             judged = harness.check(arena, delete_vectors_spec(loc[0], loc[1], list(dict.fromkeys(keys))))
             if 200 <= judged.response.status < 300:
                 for key in keys:
                     self.model[loc].pop(key, None)
-            self.model = {l: dict(arena.before[l]) for l in self.locations}
+            self.model = {where: dict(arena.before[where]) for where in self.locations}
 
         @rule(which=st.integers(0, 2), keys=keys_lists)
         def get(self, which: int, keys: list[str]) -> None:
@@ -86,7 +86,13 @@ def _machine(case: Case) -> type[RuleBasedStateMachine]:
             result = target.retrying("GetVectors", lambda: target.ops.get_vectors(*loc, wanted, True, True))
             got = {str(v.get("key")): canonical(v) for v in result.data.get("vectors", []) if isinstance(v, dict)}
             expected = {k: self.model[loc][k] for k in wanted if k in self.model[loc]}
-            case.recorder.record([Verdict("DV-STATEFUL-MODEL", got == expected, f"GetVectors returns {sorted(expected)}", f"returned {sorted(got)}")])
+            case.recorder.record(
+                [
+                    Verdict(
+                        "DV-STATEFUL-MODEL", got == expected, f"GetVectors returns {sorted(expected)}", f"returned {sorted(got)}"
+                    )
+                ]
+            )
 
         @rule(which=st.integers(0, 2))
         def list_all(self, which: int) -> None:
@@ -96,8 +102,14 @@ def _machine(case: Case) -> type[RuleBasedStateMachine]:
             expected = self.model[loc]
             ok = got == expected
             case.recorder.record(
-                [Verdict("DV-STATEFUL-MODEL", ok, f"ListVectors returns {len(expected)} vectors as modelled",
-                         f"extra {sorted(set(got) - set(expected))[:5]}, missing {sorted(set(expected) - set(got))[:5]}")]
+                [
+                    Verdict(
+                        "DV-STATEFUL-MODEL",
+                        ok,
+                        f"ListVectors returns {len(expected)} vectors as modelled",
+                        f"extra {sorted(set(got) - set(expected))[:5]}, missing {sorted(set(expected) - set(got))[:5]}",
+                    )
+                ]
             )
 
     return DeleteVectorsModel
@@ -106,7 +118,7 @@ def _machine(case: Case) -> type[RuleBasedStateMachine]:
 @requirements("DV-STATEFUL-MODEL", "DV-NO-COLLATERAL", "DV-DELETES-REQUESTED", "DV-SUCCESS-204")
 def test_delete_vectors_stateful_model_of_two_buckets(case: Case) -> None:
     machine: Any = _machine(case)
-    run_state_machine_as_test(machine, settings=profiles.settings_for_stateful(profiles.current()))
+    run_state_machine_as_test(machine, settings=profiles.settings_for_stateful(profiles.current()))  # type: ignore[no-untyped-call]
 
 
 @requirements("DV-STATEFUL-MODEL", "DV-SUCCESS-204", "DV-DELETES-REQUESTED")
@@ -121,4 +133,13 @@ def test_delete_vectors_deleted_keys_can_be_written_again(case: Case, keys: list
         now = case.target.snapshot(arena.bucket, arena.index)
     expected = {k: canonical(vector_for(k, "again")) for k in keys}
     got = {k: now[k] for k in keys if k in now}
-    case.recorder.record([Verdict("DV-STATEFUL-MODEL", got == expected, "keys put again after a delete are stored", f"missing {sorted(set(expected) - set(got))}")])
+    case.recorder.record(
+        [
+            Verdict(
+                "DV-STATEFUL-MODEL",
+                got == expected,
+                "keys put again after a delete are stored",
+                f"missing {sorted(set(expected) - set(got))}",
+            )
+        ]
+    )

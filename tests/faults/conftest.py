@@ -50,10 +50,24 @@ class SuiteRun:
 def run_suite(url: str, report_dir: Path, *args: str, extra_env: dict[str, str] | None = None) -> SuiteRun:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OSSV_", "OSS_"))}
     env.update(ENV, OSSV_ENDPOINT=url, **(extra_env or {}))
-    cmd = [sys.executable, "-m", "conformance.cli", "run", "--profile", "quick", "--report-dir", str(report_dir), "-n", "0", *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "conformance.cli",
+        "run",
+        "--profile",
+        "quick",
+        "--report-dir",
+        str(report_dir),
+        "-n",
+        "0",
+        *args,
+    ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, cwd=report_dir.parent)
     results_file = report_dir / "results.ndjson"
-    results = [json.loads(line) for line in results_file.read_text().splitlines() if line.strip()] if results_file.exists() else []
+    results = (
+        [json.loads(line) for line in results_file.read_text().splitlines() if line.strip()] if results_file.exists() else []
+    )
     return SuiteRun(proc.returncode, proc.stdout, proc.stderr, results)
 
 

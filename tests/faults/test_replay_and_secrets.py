@@ -20,7 +20,9 @@ from tests.faults.conftest import ENV, IDENTITIES, run_suite
 def _replay(url: str, run_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OSSV_", "OSS_"))}
     env.update(ENV, OSSV_ENDPOINT=url)
-    return subprocess.run([sys.executable, "-m", "conformance.cli", "replay", str(run_dir)], env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "conformance.cli", "replay", str(run_dir)], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_failure_replays_without_hypothesis_and_stops_reproducing_once_fixed(emulator: EmulatorServer, tmp_path: Path) -> None:
@@ -76,7 +78,9 @@ def test_no_secret_token_or_signature_in_any_output(recording_emulator: tuple[Em
         "OSSV_STS_TOKEN": TOKEN,
         "OSSV_OTHER_ACCESS_KEY_SECRET": OTHER_SECRET,
     }
-    run = run_suite(server.url, tmp_path / "run", "--strict", "-k", "signatures or sts or missing_index or malformed", extra_env=extra)
+    run = run_suite(
+        server.url, tmp_path / "run", "--strict", "-k", "signatures or sts or missing_index or malformed", extra_env=extra
+    )
     assert run.exit_code == 1, run.stdout[-2000:]
     assert len(signatures) > 20
     from urllib.parse import quote

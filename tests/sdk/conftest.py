@@ -85,5 +85,5 @@ def emulator() -> Iterator[EmulatorServer]:
 
 @pytest.fixture(scope="module")
 def throttling_emulator() -> Iterator[EmulatorServer]:
-    with EmulatorServer(EmulatorConfig(identities=IDENTITIES, qps_limit=4, options={"max_buckets": 10000})) as server:
+    with EmulatorServer(EmulatorConfig(identities=IDENTITIES, qps_limit=6, options={"max_buckets": 10000})) as server:
         yield server

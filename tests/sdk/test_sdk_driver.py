@@ -10,16 +10,16 @@ import pytest
 
 pytest.importorskip("alibabacloud_oss_v2.vectors", reason="the official SDK is not installed")
 
-from conformance import cli  # noqa: E402
-from conformance.client import RawClient  # noqa: E402
-from conformance.config import Settings  # noqa: E402
-from conformance.drivers import NotExpressible, RawDriver, make_driver, sdk_available  # noqa: E402
-from conformance.drivers.judging import judge_surface  # noqa: E402
-from conformance.drivers.sdk import SdkDriver, translate  # noqa: E402
-from conformance.ops import VectorOps, delete_vectors_spec, sdk_spec, vector  # noqa: E402
-from conformance.records import AuthKind, AuthSpec, RequestSpec, SdkKind  # noqa: E402
-from emulator.server import EmulatorConfig, EmulatorServer  # noqa: E402
-from tests.sdk.conftest import ENV, IDENTITIES, OWNER, SECRETS  # noqa: E402
+from conformance import cli
+from conformance.client import RawClient
+from conformance.config import Settings
+from conformance.drivers import NotExpressible, RawDriver, make_driver, sdk_available
+from conformance.drivers.judging import judge_surface
+from conformance.drivers.sdk import SdkDriver, translate
+from conformance.ops import VectorOps, delete_vectors_spec, sdk_spec, vector
+from conformance.records import AuthKind, AuthSpec, RequestSpec, SdkKind
+from emulator.server import EmulatorConfig, EmulatorServer
+from tests.sdk.conftest import ENV, IDENTITIES, OWNER, SECRETS
 
 BUCKET, INDEX = "sdkbucket", "idx"
 

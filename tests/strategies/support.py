@@ -25,4 +25,5 @@ def reaches(strategy: st.SearchStrategy[T], condition: Callable[[T], Any], max_e
 def minimal(strategy: st.SearchStrategy[T], condition: Callable[[T], Any] = lambda _: True) -> T:
     """The shrunk simplest value satisfying ``condition``."""
     # derandomized: the shrinker's result must not depend on the machine's load or the run
-    return find(strategy, condition, settings=settings(FAST, max_examples=500, derandomize=True, phases=[Phase.generate, Phase.shrink]))
+    quiet = settings(FAST, max_examples=500, derandomize=True, phases=[Phase.generate, Phase.shrink])
+    return find(strategy, condition, settings=quiet)
