@@ -87,7 +87,7 @@ def _run_args(ns: argparse.Namespace) -> tuple[dict[str, object], list[str]]:
         "read_lag_s": ns.read_lag,
         "config": ns.config,
     }
-    args = ["--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q", "--no-header", "-rfE", "--tb=line"]
+    args = ["--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-p", "no:warnings", "-q", "--no-header", "-rN", "--tb=no"]
     for name, value in overrides.items():
         if value is None:
             continue

@@ -236,7 +236,8 @@ def _decide(issues: list[_Issue], successes: list[Allowed], requested: frozenset
             secondary: tuple[tuple[str, tuple[Allowed, ...]], ...] = ()
             if first.requirement == "DV-NO-SUCH-BUCKET":
                 secondary = (("DV-NO-SUCH-BUCKET-CODE", (Allowed(404, NO_SUCH_BUCKET),)),)
-            return Expectation(first.requirement, (first.answer,), secondary=secondary, requested=requested)
+            observe_code = ("DV-OBS-AUTH-CODE",) if first.requirement.startswith("DV-AUTH-") else ()
+            return Expectation(first.requirement, (first.answer,), observe=observe_code, secondary=secondary, requested=requested)
         # Several documented errors, or one plus an undocumented condition: the status class is
         # certain, which code wins is not.
         return Expectation(

@@ -535,15 +535,40 @@ def _finalize(state: RunState, session: pytest.Session, exitstatus: int) -> dict
         catalog=[CatalogEntry.of(r) for r in CATALOG],
     )
     summary = finalize_run(state.run_dir, info)
-    writer = session.config.get_terminal_writer() if session.config.pluginmanager.has_plugin("terminalreporter") else None
-    text = render_summary_table(summary) + f"\nseed: {state.seed}\nresults: {state.run_dir}\n"
-    if writer is not None:
-        writer.line("")
-        for line in text.splitlines():
-            writer.line(line)
+    text = render_summary_table(summary) + "\n" + _failure_lines(state) + f"seed: {state.seed}\nresults: {state.run_dir}\n"
+    if session.config.pluginmanager.has_plugin("terminalreporter"):
+        state.extra["terminal_text"] = text  # printed last, by pytest_terminal_summary
     else:
         sys.stdout.write(text)
     return summary
+
+
+def _failure_lines(state: RunState) -> str:
+    """One line per failing check and how to replay it: what a person reads first in a CI log."""
+    from conformance.reporting.merge import read_results
+
+    lines = []
+    for event in read_results(state.run_dir):
+        if event.get("outcome") == "fail":
+            lines.append(f"FAIL {event.get('test_id')}: {str(event.get('message', ''))[:300]}")
+            reproduction = event.get("reproduction") or {}
+            if reproduction.get("replay"):
+                lines.append(f"     replay: {reproduction['replay']}")
+            elif reproduction.get("rerun"):
+                lines.append(f"     rerun:  {reproduction['rerun']}")
+        elif event.get("outcome") == "error":
+            lines.append(f"ERROR {event.get('test_id')}: {str(event.get('message', ''))[:300]}")
+    return "\n".join(lines[:60]) + ("\n" if lines else "")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    state = terminalreporter.config.stash.get(STATE, None)
+    text = state.extra.pop("terminal_text", None) if state is not None else None
+    if text:
+        terminalreporter.write_line("")
+        for line in str(text).splitlines():
+            terminalreporter.write_line(line)
 
 
 def _redact_argv(state: RunState) -> list[str]:

@@ -138,6 +138,8 @@ class Recorder:
                 result.example = failure.example
                 result.exchanges = failure.exchanges
                 result.reproduction = {**reproduction, "case": failure.case}
+                if not failure.case:  # a multi-step property: rerun it with its seed instead
+                    result.reproduction.pop("replay", None)
                 result.message = f"{req_id}: expected {failure.verdict.expected}; observed {failure.verdict.observed}"
             out.append(result)
         for req_id, obs in self.observations.items():

@@ -68,8 +68,8 @@ def test_delete_vectors_concurrent_overlapping_deletes_remove_the_union(
                 "DV-CONCURRENT-UNION",
                 all_ok and left == expected,
                 "every delete answers 204 and exactly the union is gone",
-                f"answers {sorted(set(statuses))}; missing {sorted(expected - left)[:5]}, "
-                f"still there {sorted(left & requested)[:5]}",
+                f"answers {sorted(set(statuses))}; unrequested keys gone {sorted(expected - left)[:5]}, "
+                f"requested keys still there {sorted(left & requested)[:5]}",
             ),
             Verdict(
                 "DV-NO-COLLATERAL", expected <= left, "no vector outside the union is gone", f"lost {sorted(expected - left)[:5]}"

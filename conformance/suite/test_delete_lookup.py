@@ -29,13 +29,12 @@ def test_delete_vectors_missing_bucket_not_found(case: Case, keys: list[str]) ->
 
 
 @pytest.mark.wire_only
-@requirements("DV-OBS-PRECEDENCE", "DV-NO-COLLATERAL")
-@profile(6)
-@given(
-    problem=st.sampled_from(["malformed", "too_many", "empty", "keys_not_list"]),
-    index_exists=st.booleans(),
-)
-def test_delete_vectors_error_precedence_recorded(case: Case, problem: str, index_exists: bool) -> None:
+@requirements("DV-OBS-PRECEDENCE", "DV-NO-COLLATERAL", "DV-REJECT-NO-EFFECT")
+@pytest.mark.parametrize("index_exists", [False, True], ids=["missing_index", "existing_index"])
+@pytest.mark.parametrize("problem", ["malformed", "too_many", "empty", "keys_not_list"])
+@profile(3)
+@given(data=st.data())
+def test_delete_vectors_error_precedence_recorded(case: Case, problem: str, index_exists: bool, data: st.DataObject) -> None:
     """Two things wrong at once: the status class is certain, which code wins is recorded."""
     import json
 
