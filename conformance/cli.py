@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from conformance.config import ConfigError, load_settings
+from conformance.config import ConfigError, Settings, load_settings
 
 EXIT_ERROR = 2
 
@@ -114,12 +114,37 @@ def _run_args(ns: argparse.Namespace) -> tuple[dict[str, object], list[str]]:
     return overrides, [*args, *ns.pytest_args]
 
 
+def preflight(settings: Settings) -> str | None:
+    """One signed request before anything else: an unreachable endpoint or refused credentials
+    is one line and exit 2, not a hundred identical errors."""
+    if settings.uses_emulator:
+        return None
+    from conformance.client import RawClient
+    from conformance.ops import list_vector_buckets_spec
+
+    with RawClient(settings) as client:
+        exchange = client.send(list_vector_buckets_spec("ossvc-preflight-", None))
+    if exchange.response is None:
+        return f"cannot reach {settings.endpoint}: {exchange.transport_error}"
+    status = exchange.response.status
+    if status in (401, 403):
+        from conformance.judge import error_code
+
+        code = error_code(exchange.response)
+        return f"the endpoint refused the configured credentials: {status}" + (f" {code}" if code else "")
+    return None
+
+
 def run(ns: argparse.Namespace) -> int:
     overrides, args = _run_args(ns)
     try:
-        load_settings({k: v for k, v in overrides.items()})
+        settings = load_settings({k: v for k, v in overrides.items()})
     except ConfigError as err:
         sys.stderr.write(f"ossv-conformance: {err}\n")
+        return EXIT_ERROR
+    problem = preflight(settings)
+    if problem:
+        sys.stderr.write(f"ossv-conformance: {problem}\n")
         return EXIT_ERROR
     if ns.driver == "sdk":
         from conformance.drivers import sdk_available

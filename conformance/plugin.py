@@ -316,7 +316,11 @@ def ossv_target(ossv_state: RunState) -> Iterator[Any]:
     ledger = state.run_dir / "ledger" / f"{state.worker}.json"
     target = Target(settings, client, Names(state.run_id, state.worker), ledger, driver=driver)
     try:
-        target.setup()
+        try:
+            target.setup()
+        except HarnessError as err:
+            # unreachable endpoint, refused credentials, missing OSSV_BUCKET: nothing can be judged
+            pytest.exit(f"ossv-conformance: cannot set up the target: {err}", returncode=2)
         yield target
     finally:
         _finish_target(state, target)
@@ -329,6 +333,8 @@ def ossv_target(ossv_state: RunState) -> Iterator[Any]:
 def _finish_target(state: RunState, target: Any) -> None:
     """Check the canaries, remove everything, and report what could not be removed."""
     problems: list[str] = []
+    if not target.ledger.items():
+        return  # nothing was created (setup failed at its first step): nothing to check or remove
     try:
         changed = target.check_canary()
     except HarnessError as err:
@@ -425,7 +431,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         "seed": state.seed,
         "blob": blob.group(0) if blob else None,
         "rerun": f"ossv-conformance run --seed {state.seed} -k {item.name}"
-        + (f" --target {state.settings.target}" if state.settings.target != "emulator" else ""),
+        + (f" --target {state.settings.target}" if state.settings.target != "emulator" else "")
+        + (" --driver sdk" if state.extra.get("driver") == "sdk" else ""),  # issue 5
         "replay": f"ossv-conformance replay {state.run_dir} --check '{_check_id(item)}'",
     }
     results = recorder.results(test_outcome, report.duration, reproduction, message)

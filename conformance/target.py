@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 DIMENSION = 4
 PUT_BATCH = 500
 CANARY_COUNT = 8
+TRANSPORT_BUDGET_S = 8.0
 T = TypeVar("T")
 
 
@@ -106,7 +107,8 @@ class Target:
     def retrying(self, what: str, call: Callable[[], T], budget_s: float = 60.0, settling: tuple[int, ...] = ()) -> T:
         """Setup calls ride out throttling (the documented 503) and brief transport errors, and
         ``settling`` statuses (an index that is still being created) for a while."""
-        deadline = time.monotonic() + budget_s
+        started = time.monotonic()
+        deadline = started + budget_s
         delay = 0.2
         while True:
             self.requests += 1
@@ -115,6 +117,8 @@ class Target:
             except OperationFailed as err:
                 response = err.exchange.response
                 transient = response is None or is_throttle(response) or response.status in settling
+                if response is None:  # the network: a few quick tries, then say so
+                    deadline = min(deadline, started + TRANSPORT_BUDGET_S)
                 if not transient or time.monotonic() + delay > deadline:
                     raise HarnessError(f"{what}: {err}") from None
             time.sleep(delay)

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,16 +44,21 @@ class Run:
     exit_code: int
     stdout: str
     stderr: str
-    results: list[dict[str, object]]
+    results: list[dict[str, Any]]
 
     def with_outcome(self, outcome: str) -> set[str]:
-        return {str(r) for e in self.results if e.get("outcome") == outcome for r in e.get("requirements") or []}  # type: ignore[union-attr]
+        return {str(r) for e in self.results if e.get("outcome") == outcome for r in _ids(e)}
 
     def failed(self) -> set[str]:
         return self.with_outcome("fail")
 
     def explain(self) -> str:
         return f"exit {self.exit_code}\n{self.stdout[-3000:]}\n{self.stderr[-2000:]}"
+
+
+def _ids(event: dict[str, Any]) -> list[str]:
+    value = event.get("requirements")
+    return [str(r) for r in value] if isinstance(value, list) else []
 
 
 def env_for(url: str) -> dict[str, str]:
@@ -67,7 +73,8 @@ def ossv(url: str, cwd: Path, *args: str, report_dir: Path | None = None) -> Run
     cmd = [sys.executable, "-m", "conformance.cli", *args]
     proc = subprocess.run(cmd, env=env_for(url), capture_output=True, text=True, timeout=300, cwd=cwd)
     results_file = (report_dir or cwd) / "results.ndjson"
-    results = [json.loads(line) for line in results_file.read_text().splitlines() if line.strip()] if results_file.exists() else []
+    lines = results_file.read_text().splitlines() if results_file.exists() else []
+    results = [json.loads(line) for line in lines if line.strip()]
     return Run(proc.returncode, proc.stdout, proc.stderr, results)
 
 
