@@ -110,7 +110,7 @@ def _run_args(ns: argparse.Namespace) -> tuple[dict[str, object], list[str]]:
     if ns.driver != "raw":
         args += ["--ossv-driver", ns.driver]
     if sys.stderr.isatty():
-        args += ["--ossv-progress"]
+        args += ["--ossv-progress", "-o", "console_output_style=classic"]
     return overrides, [*args, *ns.pytest_args]
 
 

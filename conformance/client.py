@@ -122,6 +122,7 @@ class RawClient:
         if settings.account_id is None:
             raise ConfigError("OSSV_ACCOUNT_ID (not set): the client needs the account id of the buckets")
         self.settings = settings
+        self.sent = 0  # requests sent, for the progress display
         self.budget = budget
         self._own_session = session is None
         if session is None:
@@ -171,6 +172,7 @@ class RawClient:
 
     def send(self, spec: RequestSpec) -> Exchange:
         """Sign at the current time, send once, record; raises only on misuse (MissingIdentity, bad detail)."""
+        self.sent += 1
         unsigned = Unsigned(method=spec.method, query=spec.query, headers=spec.headers, body=spec.body, bucket=spec.bucket)
         applied = apply_auth(spec.auth, unsigned, self.identities, self._clock())
         redactor = self.redactor.with_secrets(applied.extra_secrets)

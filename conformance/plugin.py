@@ -443,8 +443,26 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if test_outcome is Outcome.FAIL and not still_failing:
         report.outcome = "skipped"
         report.wasxfail = "; ".join(r.message for r in results if r.outcome is Outcome.XFAIL)
-    report.user_properties.append(("ossv_requests", recorder.requests))
+    funcargs = getattr(item, "funcargs", {})
+    case_obj = funcargs.get("case") if isinstance(funcargs, dict) else None
+    sent = case_obj.target.client.sent - case_obj.sent_at_start if case_obj is not None else recorder.requests
+    report.user_properties.append(("ossv_requests", sent))
     report.user_properties.append(("ossv_failed", len(still_failing)))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
+    """With the progress line on, pytest's own progress letters stay silent (same categories, no letter)."""
+    state = config.stash.get(STATE, None)
+    if state is None or state.progress is None or hasattr(report, "wasxfail"):
+        return None
+    outcome = report.outcome
+    if report.when in ("collect", "setup", "teardown"):
+        if outcome == "passed":
+            return "", "", ""
+        if outcome == "failed":
+            outcome = "error"
+    return outcome, "", outcome.upper()
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

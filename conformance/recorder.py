@@ -25,6 +25,10 @@ class HarnessError(RuntimeError):
     """The harness could not judge (setup refused, network down): not the target's fault."""
 
 
+class Refused(HarnessError):
+    """The safety guard would not send this request here (e.g. into a user's bucket): not applicable."""
+
+
 @dataclass
 class _Failure:
     verdict: Verdict

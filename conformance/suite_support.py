@@ -34,6 +34,7 @@ class Case:
         self.recorder = recorder
         self.settings = settings
         self.harness = DeleteHarness(target, recorder, settings.read_lag_s)
+        self.sent_at_start = target.client.sent  # every request this test makes, setup included
 
     def example(self, **inputs: Any) -> None:
         """Open a fresh example; ``inputs`` is what the report shows as the minimal example."""

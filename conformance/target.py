@@ -23,7 +23,7 @@ from conformance.judge import Snapshot, is_throttle
 from conformance.ledger import Ledger, Resource
 from conformance.naming import Names
 from conformance.ops import Listing, OperationFailed, VectorOps, get_vector_bucket_spec
-from conformance.recorder import HarnessError
+from conformance.recorder import HarnessError, Refused
 from conformance.records import Exchange, RequestSpec
 
 if TYPE_CHECKING:
@@ -195,7 +195,7 @@ class Target:
         if not self.owns_bucket(bucket):
             raise HarnessError(f"refusing to send DeleteVectors to bucket {bucket!r}: not this run's")
         if bucket == self.settings.bucket and index is not None and not self.names.owns_index(index):
-            raise HarnessError(f"refusing to send DeleteVectors to index {index!r} of bucket {bucket!r}: not this run's")
+            raise Refused(f"refusing to send DeleteVectors to index {index!r} of bucket {bucket!r}: not this run's")
 
     def guard_spec(self, spec: RequestSpec) -> None:
         """In a user's bucket, check every index name a lenient parser could read out of the body."""
@@ -206,8 +206,9 @@ class Target:
         readings = (parsed.value,) if parsed.value is not None else parsed.readings
         names = [r.get(k) for r in readings if isinstance(r, dict) for k in r if isinstance(k, str) and k.lower() == "indexname"]
         if not names or not all(isinstance(n, str) and self.names.owns_index(n) for n in names):
-            raise HarnessError(
-                "refusing to send a DeleteVectors into a user's bucket (OSSV_BUCKET) without one of this run's index names"
+            raise Refused(
+                "sends a body whose index name cannot be guaranteed to be this run's; "
+                "not run inside a user's bucket (OSSV_BUCKET): use a suite-created bucket for it"
             )
 
     # --- the end
