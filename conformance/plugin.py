@@ -456,7 +456,7 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
     state = config.stash.get(STATE, None)
     if state is None or state.progress is None or hasattr(report, "wasxfail"):
         return None
-    outcome = report.outcome
+    outcome: str = report.outcome
     if report.when in ("collect", "setup", "teardown"):
         if outcome == "passed":
             return "", "", ""

@@ -22,6 +22,11 @@ def _ops(url: str) -> VectorOps:
     return VectorOps(RawClient(load_settings({}, dict(ENV, OSSV_ENDPOINT=url))))
 
 
+def _contents(ops: VectorOps) -> dict[str, str]:
+    listing = ops.list_vectors_all("users-bucket", "usersindex", return_data=True, return_metadata=True)
+    return {str(v["key"]): canonical(v) for v in listing.items}
+
+
 def _suite_buckets(ops: VectorOps) -> list[str]:
     return [str(b.get("Name")) for b in ops.list_vector_buckets("ossvc").items]
 
@@ -54,10 +59,10 @@ def test_run_inside_a_users_bucket_touches_only_its_own_indexes(emulator: Emulat
         for key in ("doc-1", "doc-10", "k0", "k1", "canary-0", "probe")
     ]
     ops.put_vectors("users-bucket", "usersindex", vectors)
-    before = {v["key"]: canonical(v) for v in ops.list_vectors_all("users-bucket", "usersindex", return_data=True, return_metadata=True).items}
+    before = _contents(ops)
     run = run_suite(emulator.url, tmp_path / "run", extra_env={"OSSV_BUCKET": "users-bucket"})
     assert run.exit_code == 0, run.stdout[-3000:]
-    after = {v["key"]: canonical(v) for v in ops.list_vectors_all("users-bucket", "usersindex", return_data=True, return_metadata=True).items}
+    after = _contents(ops)
     assert after == before
     indexes = [i.get("indexName") for i in ops.list_vector_indexes("users-bucket").items]
     assert indexes == ["usersindex"]
