@@ -102,7 +102,11 @@ class DeleteHarness:
         try:
             if index_exists:
                 if stored:
-                    target.put(bucket, index, stored, salt)
+                    refused = target.put(bucket, index, stored, salt)
+                    if refused:
+                        self.recorder.record(
+                            [], [Verdict("DV-OBS-KEY-LENGTH", True, "recorded", f"PutVectors refused to store {len(refused)} key(s)")]
+                        )
                 if predeleted:
                     target.delete_own(bucket, index, predeleted)
                 arena.watched.append(arena.location)

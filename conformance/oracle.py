@@ -166,13 +166,18 @@ def _object_issues(obj: Any, world: World) -> tuple[list[_Issue], frozenset[str]
         issues.append(_Issue("DV-OBS-INDEXNAME", False, Allowed("4xx")))
     elif world.bucket_exists and (not world.index_exists or (world.index is not None and index_name != world.index)):
         issues.append(_Issue("DV-NO-SUCH-INDEX", True, Allowed(404, NO_SUCH_INDEX)))
-    if any(len(k) == 0 or len(k) > MAX_KEY_CHARS for k in unique):
+    if any(not _key_length_documented(k) for k in unique):
         issues.append(_Issue("DV-OBS-KEY-LENGTH", False, Allowed("4xx")))
     if len(keys_value) != len(unique):
         issues.append(_Issue("DV-OBS-DUPLICATES", False, Allowed("4xx")))
         if len(keys_value) > MAX_UNIQUE_KEYS:
             issues.append(_Issue("DV-OBS-RAW-OVER-500", False, Allowed("4xx")))
     return issues, unique
+
+
+def _key_length_documented(key: str) -> bool:
+    """1 to 1024 characters, and nothing the characters-or-bytes ambiguity (spec 8 A5) could reject."""
+    return 0 < len(key) <= MAX_KEY_CHARS and len(key.encode("utf-8", "surrogatepass")) <= MAX_KEY_CHARS
 
 
 def _success(unique: frozenset[str], world: World, index_named: bool) -> Allowed:

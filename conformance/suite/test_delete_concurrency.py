@@ -13,6 +13,7 @@ from conformance.ops import delete_vectors_spec
 from conformance.suite._common import profile, requirements
 from conformance.suite_support import Case
 from strategies.keylists import unique_key_lists
+from strategies.keys import ascii_keys
 
 RETRIES = 8
 
@@ -41,7 +42,7 @@ def _delete_until_answered(case: Case, spec_for: object, lock: threading.Lock, s
 @requirements("DV-CONCURRENT-UNION", "DV-NO-COLLATERAL", "DV-THROTTLE-CODE", "DV-THROTTLE-RETRY")
 @profile(10)
 @given(
-    stored=unique_key_lists(60),
+    stored=unique_key_lists(60, elements=ascii_keys()),  # plain keys: this property is about the union
     picks=st.lists(st.lists(st.integers(0, 79), min_size=5, max_size=25, unique=True), min_size=4, max_size=8),
 )
 def test_delete_vectors_concurrent_overlapping_deletes_remove_the_union(
@@ -80,7 +81,7 @@ def test_delete_vectors_concurrent_overlapping_deletes_remove_the_union(
 
 @requirements("DV-THROTTLE-CODE", "DV-THROTTLE-PARTIAL", "DV-THROTTLE-RETRY", "DV-NO-COLLATERAL", "DV-DELETES-REQUESTED")
 @profile(2)
-@given(stored=unique_key_lists(120))
+@given(stored=unique_key_lists(120, elements=ascii_keys()))
 def test_delete_vectors_throttled_batches_complete_on_retry(case: Case, stored: list[str]) -> None:
     """A burst of deletes (within the configured request budget): any throttling must be a 503
     QpsLimitExceeded, may only have removed requested keys, and retrying must complete the batch.

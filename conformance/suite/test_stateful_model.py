@@ -63,9 +63,10 @@ def _machine(case: Case) -> type[RuleBasedStateMachine]:
             self.salt += 1
             salt = f"m{self.salt}"
             self._step(f"put {keys!r} into {loc[1]}@{loc[0]}")
-            target.put(*loc, keys, salt)
+            refused = set(target.put(*loc, keys, salt))
             for key in keys:
-                self.model[loc][key] = canonical(vector_for(key, salt))
+                if key not in refused:
+                    self.model[loc][key] = canonical(vector_for(key, salt))
 
         @rule(which=st.integers(0, 2), keys=keys_lists)
         def delete(self, which: int, keys: list[str]) -> None:
