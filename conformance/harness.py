@@ -104,9 +104,8 @@ class DeleteHarness:
                 if stored:
                     refused = target.put(bucket, index, stored, salt)
                     if refused:
-                        self.recorder.record(
-                            [], [Verdict("DV-OBS-KEY-LENGTH", True, "recorded", f"PutVectors refused to store {len(refused)} key(s)")]
-                        )
+                        seen = f"PutVectors refused to store {len(refused)} key(s)"
+                        self.recorder.record([], [Verdict("DV-OBS-KEY-LENGTH", True, "recorded", seen)])
                 if predeleted:
                     target.delete_own(bucket, index, predeleted)
                 arena.watched.append(arena.location)
