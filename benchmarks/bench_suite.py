@@ -27,6 +27,7 @@ import contextlib
 import json
 import os
 import re
+import resource
 import secrets
 import signal
 import statistics
@@ -70,6 +71,7 @@ class RunResult:
     server_statuses: dict[int, int] = field(default_factory=dict)
     report_dir: str = ""
     tail: str = ""
+    cpu_s: float = 0.0  # user + sys of the run and every process it waited for (xdist workers included)
 
     @property
     def ok(self) -> bool:
@@ -116,6 +118,8 @@ def run_suite(label: str, args: Sequence[str], workdir: Path, env: Mapping[str, 
     cmd = [*_command(), "run", *args, "--report-dir", str(report_dir)]
     log_path = workdir / f"{report_dir.name}.log"
     started = time.perf_counter()
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_before = usage.ru_utime + usage.ru_stime
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, cwd=workdir, env=dict(env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
@@ -131,8 +135,9 @@ def run_suite(label: str, args: Sequence[str], workdir: Path, env: Mapping[str, 
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
     wall = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = log_path.read_text("utf-8", "replace")
-    result = RunResult(label, wall, code, report_dir=str(report_dir))
+    result = RunResult(label, wall, code, report_dir=str(report_dir), cpu_s=usage.ru_utime + usage.ru_stime - cpu_before)
     last = [ln for ln in out.splitlines() if re.search(r"\b(passed|failed|error|skipped)\b.* in [\d.]+s", ln)]
     result.tests = last[-1].strip("= ") if last else ""
     result.tail = "\n".join(out.splitlines()[-8:])
@@ -280,6 +285,21 @@ def _statuses(r: RunResult) -> str:
     return ", ".join(f"{k}: {v}" for k, v in sorted(r.server_statuses.items()))
 
 
+_BUSY = "import time\nt = time.perf_counter()\nx = 0\nfor i in range(20_000_000):\n    x += i\nprint(time.perf_counter() - t)"
+
+
+def parallel_ceiling() -> tuple[float, float, float]:
+    """A pure-Python busy loop alone and as one of two concurrent processes: (s, s, what 2 workers can gain)."""
+
+    def timed(n: int) -> float:
+        procs = [subprocess.Popen([sys.executable, "-c", _BUSY], stdout=subprocess.PIPE, text=True) for _ in range(n)]
+        return max(float(p.communicate(timeout=120)[0]) for p in procs)
+
+    one = timed(1)
+    two = timed(2)
+    return one, two, 2 * one / two if two else float("nan")
+
+
 def bench_workers(workdir: Path, lines: list[str], repeats: int) -> None:
     runs: dict[str, list[RunResult]] = {"0": [], "2": []}
     for i in range(repeats):
@@ -288,15 +308,16 @@ def bench_workers(workdir: Path, lines: list[str], repeats: int) -> None:
             runs[workers].append(
                 run_suite(f"default-n{workers}-run{i + 1}", ["--profile", "default", "-n", workers], workdir, _clean_env())
             )
-    widths = (20, 8, 8, 12, 34)
+    one, two, ceiling = parallel_ceiling()
+    widths = (20, 8, 8, 8, 12, 34)
     out = [
         "",
         f"(b) default profile, -n 0 vs -n 2 (embedded emulator, {repeats} runs each, interleaved)",
-        _row(("run", "wall", "status", "verdict", "tests"), widths),
+        _row(("run", "wall", "cpu", "status", "verdict", "tests"), widths),
     ]
     for workers in ("0", "2"):
         for r in runs[workers]:
-            out.append(_row((r.label, _fmt_s(r.wall_s), _status(r), r.verdict, r.tests[:34]), widths))
+            out.append(_row((r.label, _fmt_s(r.wall_s), _fmt_s(r.cpu_s), _status(r), r.verdict, r.tests[:34]), widths))
     med0 = statistics.median(r.wall_s for r in runs["0"])
     med2 = statistics.median(r.wall_s for r in runs["2"])
     speedup = med0 / med2 if med2 else float("nan")
@@ -305,6 +326,10 @@ def bench_workers(workdir: Path, lines: list[str], repeats: int) -> None:
         f"  median -n 0: {med0:.1f} s   median -n 2: {med2:.1f} s   speed-up: {speedup:.2f}x "
         f"-> target >= {SPEEDUP_TARGET}x: {'met' if speedup >= SPEEDUP_TARGET else 'MISSED'}"
         + ("" if all_ok else "  (some runs did not exit 0; see above)")
+    )
+    out.append(
+        f"  machine ceiling: a CPU-bound loop takes {one:.2f} s alone and {two:.2f} s as one of two concurrent processes"
+        f" -> two processes can gain at most {ceiling:.2f}x on this machine"
     )
     _emit(out, lines, [r for rs in runs.values() for r in rs])
 

@@ -19,7 +19,7 @@ from . import jsonbody
 from .context import OpContext, Reply, invalid, key_length
 from .errors import ServiceError
 from .ops_bucket import require_bucket
-from .ops_index import no_such_index
+from .ops_index import index_name_of, no_such_index
 from .store import Index, Tx
 
 
@@ -48,15 +48,6 @@ def _raw_keys(ctx: OpContext, body: dict[str, Any]) -> list[str] | None:
             raise invalid("keys must contain only strings.")
         keys = [k if isinstance(k, str) else str(k) if isinstance(k, int | float) else json.dumps(k) for k in keys]
     return keys
-
-
-def _index_name(ctx: OpContext, body: dict[str, Any]) -> str:
-    name = ctx.member(body, "indexName")
-    if not isinstance(name, str) or not name:
-        if ctx.options.missing_index_name_code == "NoSuchVectorIndex":
-            raise no_such_index()
-        raise invalid("indexName is required and must be a non-empty string.")
-    return name
 
 
 def _lookup_index(ctx: OpContext, tx: Tx, name: str) -> Index | None:
@@ -108,7 +99,7 @@ def validate(ctx: OpContext, tx: Tx) -> Plan | None:
     raw = _raw_keys(ctx, body)
     if raw is None:
         return None
-    name = _index_name(ctx, body)
+    name = index_name_of(ctx, body)
     if ctx.options.index_before_key_checks:
         index = _lookup_index(ctx, tx, name)
         checked = _check_keys(ctx, raw)

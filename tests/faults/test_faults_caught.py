@@ -72,28 +72,25 @@ def test_every_fault_has_a_catching_check() -> None:
     assert len(FAULTS) >= 25
 
 
+def _assert_caught(server: EmulatorServer, fault: str, tmp_path: Path) -> None:
+    selection, expected, extra = CAUGHT_BY[fault]
+    server.set_faults({fault})
+    try:
+        run = run_suite(server.url, tmp_path / "run", "-k", selection, *extra)
+    finally:
+        server.set_faults(set())
+    assert run.exit_code == 1, f"{fault}: {run.explain()}"
+    assert run.failed() & expected, f"{fault}: failed {sorted(run.failed())}, expected one of {sorted(expected)}"
+
+
 @pytest.mark.parametrize("fault", sorted(set(CAUGHT_BY) - NEEDS_THROTTLING))
 def test_suite_catches_fault(fault: str, emulator: EmulatorServer, tmp_path: Path) -> None:
-    selection, expected, extra = CAUGHT_BY[fault]
-    emulator.set_faults({fault})
-    try:
-        run = run_suite(emulator.url, tmp_path / "run", "-k", selection, *extra)
-    finally:
-        emulator.set_faults(set())
-    assert run.exit_code == 1, f"{fault}: exit {run.exit_code}\n{run.stdout[-3000:]}\n{run.stderr[-2000:]}"
-    assert run.failed() & expected, f"{fault}: failed {sorted(run.failed())}, expected one of {sorted(expected)}"
+    _assert_caught(emulator, fault, tmp_path)
 
 
 @pytest.mark.parametrize("fault", sorted(NEEDS_THROTTLING))
 def test_suite_catches_throttling_fault(fault: str, throttling_emulator: EmulatorServer, tmp_path: Path) -> None:
-    selection, expected, extra = CAUGHT_BY[fault]
-    throttling_emulator.set_faults({fault})
-    try:
-        run = run_suite(throttling_emulator.url, tmp_path / "run", "-k", selection, *extra)
-    finally:
-        throttling_emulator.set_faults(set())
-    assert run.exit_code == 1, f"{fault}: exit {run.exit_code}\n{run.stdout[-3000:]}\n{run.stderr[-2000:]}"
-    assert run.failed() & expected, f"{fault}: failed {sorted(run.failed())}, expected one of {sorted(expected)}"
+    _assert_caught(throttling_emulator, fault, tmp_path)
 
 
 def test_correct_emulator_passes_the_whole_quick_suite_strictly(emulator: EmulatorServer, tmp_path: Path) -> None:

@@ -1,0 +1,93 @@
+"""Run ``ossv-conformance`` as a user would, against emulators the tests start themselves.
+
+Shared by the fault proof and the SDK driver tests: identities for an emulator, the environment
+that points the suite at it (no other OSSV_/OSS_ variable leaks in from the developer's shell),
+and one record of a run (exit code, output, the results it wrote).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from emulator.server import Identity
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """An owner, an STS identity of the owner's account, and a key of another account."""
+
+    identities: list[Identity]
+    env: dict[str, str]
+    secrets: tuple[str, ...]
+
+
+def accounts(name: str, owner: str, other: str, target: str, read_lag: str) -> Accounts:
+    owner_key, sts_key, other_key = f"LTAI{name}owner01", f"STS.{name}sts0001", f"LTAI{name}other01"
+    owner_secret, sts_secret, other_secret = f"{name}-owner-secret", f"{name}-sts-secret", f"{name}-other-secret"
+    token = f"CAIS{name}ststoken"
+    identities = [
+        Identity(owner_key, owner_secret, owner),
+        Identity(sts_key, sts_secret, owner, security_token=token),
+        Identity(other_key, other_secret, other),
+    ]
+    env = {
+        "OSSV_ACCOUNT_ID": owner,
+        "OSS_ACCESS_KEY_ID": owner_key,
+        "OSS_ACCESS_KEY_SECRET": owner_secret,
+        "OSSV_STS_ACCESS_KEY_ID": sts_key,
+        "OSSV_STS_ACCESS_KEY_SECRET": sts_secret,
+        "OSSV_STS_TOKEN": token,
+        "OSSV_OTHER_ACCOUNT_ID": other,
+        "OSSV_OTHER_ACCESS_KEY_ID": other_key,
+        "OSSV_OTHER_ACCESS_KEY_SECRET": other_secret,
+        "OSSV_READ_LAG": read_lag,
+        "OSSV_TARGET": target,
+    }
+    return Accounts(identities, env, (owner_secret, sts_secret, token, other_secret))
+
+
+@dataclass
+class Run:
+    """One ``ossv-conformance`` invocation: exit code, output, and the results it wrote."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+    results: list[dict[str, Any]]
+
+    def with_outcome(self, outcome: str) -> set[str]:
+        return {str(r) for e in self.results if e.get("outcome") == outcome for r in _ids(e)}
+
+    def failed(self) -> set[str]:
+        """Requirement ids with a failing check."""
+        return self.with_outcome("fail")
+
+    def explain(self) -> str:
+        return f"exit {self.exit_code}\n{self.stdout[-3000:]}\n{self.stderr[-2000:]}"
+
+
+def _ids(event: dict[str, Any]) -> list[str]:
+    value = event.get("requirements")
+    return [str(r) for r in value] if isinstance(value, list) else []
+
+
+def env_for(base: dict[str, str], url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OSSV_", "OSS_"))}
+    env.update(base, OSSV_ENDPOINT=url, **(extra or {}))
+    return env
+
+
+def ossv(env: dict[str, str], cwd: Path, *args: str, report_dir: Path | None = None, timeout: int = 600) -> Run:
+    """Run the CLI in ``cwd``; read ``report_dir/results.ndjson`` if the run wrote one."""
+    cwd.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "conformance.cli", *args]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, cwd=cwd)
+    results_file = (report_dir or cwd) / "results.ndjson"
+    lines = results_file.read_text().splitlines() if results_file.exists() else []
+    return Run(proc.returncode, proc.stdout, proc.stderr, [json.loads(line) for line in lines if line.strip()])
