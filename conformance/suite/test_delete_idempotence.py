@@ -39,12 +39,16 @@ def test_delete_vectors_repeated_delete_is_a_noop_with_the_same_answer(case: Cas
 def test_delete_vectors_two_deletes_equal_one_delete_of_the_union(case: Case, split: KeySplit) -> None:
     case.example(split=split)
     with case.harness.arena(split.stored) as one:
-        case.harness.check(one, sdk_delete(list(split.first))(one))
-        case.harness.check(one, sdk_delete(list(split.second))(one))
+        first = case.harness.check(one, sdk_delete(list(split.first))(one))
+        second = case.harness.check(one, sdk_delete(list(split.second))(one))
         after_two = set(one.before[one.location])
     with case.harness.arena(split.stored) as other:
-        case.harness.check(other, sdk_delete(list(split.union()))(other))
+        union = case.harness.check(other, sdk_delete(list(split.union()))(other))
         after_union = set(other.before[other.location])
+    if not all(200 <= j.response.status < 300 for j in (first, second, union)):
+        # an undocumented rejection (e.g. of an unusual key) was judged on its own; the algebra needs three deletes
+        case.recorder.note("a delete of the split was rejected; union not compared")
+        return
     case.recorder.record(
         [
             Verdict(
