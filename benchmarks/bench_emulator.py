@@ -553,7 +553,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(
         f"bench_emulator: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, python {sys.version.split()[0]}, "
-        f"{os.cpu_count()} CPUs, {args.seconds:g} s per configuration (after warm-up), <= {args.max_requests} requests"
+        f"{os.cpu_count()} CPUs (load {os.getloadavg()[0]:.2f}), {args.seconds:g} s per configuration (after warm-up), "
+        f"<= {args.max_requests} requests"
     )
     results: list[Result] = []
     factories: list[tuple[Callable[[multiprocessing.connection.Connection, str | None], None], Callable[[str], Target]]] = [

@@ -9,7 +9,7 @@ Usage::
   emulator started here whose ASGI app is wrapped to count every HTTP request it answers, which
   gives the request count and requests/s.
 * workers: ``--profile default`` with ``-n 0`` and ``-n 2`` (embedded emulator), interleaved,
-  ``--repeats`` times each (default 2); medians and the speed-up (target >= 1.6x).
+  ``--repeats`` times each (default 3); medians and the speed-up (target >= 1.6x).
 * throttled: the quick profile against an external emulator throttling at 5 requests/s
   (``EmulatorConfig(qps_limit=5)``), configured through the environment, with and without
   ``OSSV_MAX_RPS=5``; target: finishes within 5 minutes and exits 0 (conformant).
@@ -369,10 +369,13 @@ def _emit(out: list[str], lines: list[str], results: Sequence[RunResult]) -> Non
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--only", choices=("quick", "workers", "throttled"), help="run one measurement only")
-    parser.add_argument("--repeats", type=int, default=2, help="runs of each -n setting for the median (default 2)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each -n setting for the median (default 3)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir with every results directory and log")
     args = parser.parse_args(argv)
-    print(f"bench_suite: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    print(
+        f"bench_suite: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} CPUs (load {os.getloadavg()[0]:.2f})"
+    )
     lines: list[str] = []
     tmp = Path(tempfile.mkdtemp(prefix="ossv-bench-suite-"))
     try:
