@@ -4,7 +4,13 @@ A real endpoint has a QPS quota (503 QpsLimitExceeded); the budget keeps the who
 ``max_rps`` no matter how many workers there are. It schedules "next free slot" timestamps
 (one slot every ``1/max_rps`` seconds, no bursts); with ``state_path`` that timestamp lives in a
 small JSON file guarded by a ``filelock.FileLock``, so processes share one schedule.
-``note_throttled`` pushes the schedule back briefly after the target says "slow down".
+Slots are spaced a little wider than ``1/max_rps`` (``PACING_MARGIN``): a server counting a
+sliding one-second window sees the jitter of real sends, and a request that lands a hair early
+costs a 503 and a back-off. ``note_throttled`` pushes the schedule back by one interval and
+widens the interval, so a target whose real limit is below the configured one is met where it
+is. Without a configured budget the first 503 switches pacing on, at a little under the rate
+that was just throttled: a run against a throttling endpoint then spends its time on requests,
+not on retries.
 """
 
 from __future__ import annotations
@@ -12,12 +18,16 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
 from filelock import FileLock
 
 DEFAULT_THROTTLE_BACKOFF_S = 1.0
+PACING_MARGIN = 1.05  # slots 5% wider than 1/max_rps
+WIDEN_ON_THROTTLE = 1.15  # each 503 widens the interval by this much
+RATE_WINDOW_S = 1.0
 
 
 class RateBudget:
@@ -35,7 +45,8 @@ class RateBudget:
         if max_rps is not None and not max_rps > 0:
             raise ValueError(f"max_rps must be > 0 or None, got {max_rps!r}")
         self.max_rps = max_rps
-        self.interval = 1.0 / max_rps if max_rps else 0.0
+        self.interval = PACING_MARGIN / max_rps if max_rps else 0.0
+        self._recent: deque[float] = deque()  # grant times in the last RATE_WINDOW_S, for adaptive pacing
         self.state_path = Path(state_path) if state_path is not None else None
         self.throttle_backoff_s = throttle_backoff_s
         self._clock = clock  # wall clock: the only clock several processes agree on
@@ -85,8 +96,14 @@ class RateBudget:
     # --- public -----------------------------------------------------------------------
 
     def acquire(self) -> None:
-        """Wait for this caller's slot; returns at once when unlimited."""
-        if self.max_rps is None:
+        """Wait for this caller's slot; returns at once while unlimited and never throttled."""
+        if self.interval == 0.0:
+            if self.max_rps is None:
+                with self._thread_lock:
+                    now = self._clock()
+                    while self._recent and now - self._recent[0] >= RATE_WINDOW_S:
+                        self._recent.popleft()
+                    self._recent.append(now)
             return
 
         def take(now: float, next_slot: float, backoff_until: float) -> tuple[float, float, float]:
@@ -100,12 +117,18 @@ class RateBudget:
             delay = slot - self._clock()
 
     def note_throttled(self) -> None:
-        """The target throttled us (503): make later acquires, in every process, wait a little."""
-        if self.max_rps is None:
-            return
+        """The target throttled us (503): widen the spacing, and make later acquires wait one interval."""
+        with self._thread_lock:
+            if self.interval == 0.0:
+                # unlimited until now: start pacing a little under the rate that was just refused
+                rate = max(len(self._recent), 1) / RATE_WINDOW_S
+                self.interval = 1.0 / (rate * 0.8)
+            else:
+                self.interval *= WIDEN_ON_THROTTLE
+            pause = min(self.interval, self.throttle_backoff_s)
 
         def back_off(now: float, next_slot: float, backoff_until: float) -> tuple[float, float, float]:
-            until = max(backoff_until, now + self.throttle_backoff_s)
+            until = max(backoff_until, now + pause)
             return max(next_slot, until), until, until
 
         self._update(back_off)
@@ -114,6 +137,7 @@ class RateBudget:
         """Picklable (e.g. into a worker process): locks are rebuilt, the shared file is the state."""
         state = dict(self.__dict__)
         del state["_thread_lock"], state["_file_lock"]
+        state["_recent"] = deque()
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:

@@ -96,19 +96,28 @@ def test_unlimited_is_fast(tmp_path: Path, shared: bool) -> None:
     started = time.perf_counter()
     for _ in range(10_000):
         budget.acquire()
-    budget.note_throttled()
-    budget.acquire()
     assert time.perf_counter() - started < 0.5
     assert not (tmp_path / "u.json").exists()
+
+
+def test_unlimited_budget_starts_pacing_after_a_throttle() -> None:
+    budget = RateBudget(None, None)
+    for _ in range(20):
+        budget.acquire()
+    budget.note_throttled()  # refused at ~20+ requests/s: pace at 80% of that from now on
+    started = time.perf_counter()
+    for _ in range(5):
+        budget.acquire()
+    assert time.perf_counter() - started >= 4 / (20 * 0.8) * 0.9
 
 
 @pytest.mark.parametrize("shared", [False, True])
 def test_throttled_answer_makes_later_acquires_wait(tmp_path: Path, shared: bool) -> None:
     path = str(tmp_path / "t.json") if shared else None
-    budget = RateBudget(1000.0, path, throttle_backoff_s=0.3)
+    budget = RateBudget(4.0, path, throttle_backoff_s=1.0)
     budget.acquire()
-    budget.note_throttled()
-    other = RateBudget(1000.0, path, throttle_backoff_s=0.3) if shared else budget  # another worker sees it too
+    budget.note_throttled()  # waits one (widened) interval, about 0.3 s
+    other = RateBudget(4.0, path, throttle_backoff_s=1.0) if shared else budget  # another worker sees it too
     started = time.perf_counter()
     other.acquire()
     assert time.perf_counter() - started >= 0.25
