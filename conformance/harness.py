@@ -39,6 +39,7 @@ SpecBuilder = Callable[[str, str], RequestSpec]
 TRANSPORT_RETRIES = 2
 SERVER_ERROR_RETRIES = 2
 THROTTLE_BUDGET_S = 30.0
+THROTTLE_BUDGET_AFTER_GIVING_UP_S = 4.0  # once a test met endless throttling, its shrinking need not wait 30 s each time
 
 
 @dataclass
@@ -73,6 +74,7 @@ class DeleteHarness:
         self.recorder = recorder
         self.read_lag_s = read_lag_s
         self._salt = 0
+        self.throttle_budget_s = THROTTLE_BUDGET_S
 
     def _next_salt(self) -> str:
         self._salt += 1
@@ -168,7 +170,7 @@ class DeleteHarness:
         expectation = expect_delete(auth=spec.auth, headers=spec.headers, body=spec.body, world=arena.world())
         before_final = arena.before
         throttled = False
-        deadline = time.monotonic() + THROTTLE_BUDGET_S
+        deadline = time.monotonic() + self.throttle_budget_s
         server_errors = 0
         delay = 0.5
         while True:
@@ -235,6 +237,8 @@ class DeleteHarness:
 
     def _give_up_throttled(self, spec: RequestSpec) -> None:
         """Throttled past the budget: is it this request, or everything?"""
+        budget = self.throttle_budget_s
+        self.throttle_budget_s = min(budget, THROTTLE_BUDGET_AFTER_GIVING_UP_S)
         # a small, valid read through the raw client, whatever the driver: does anything get through?
         probe = get_vector_bucket_spec(self.target.buckets.primary)
         exchange = self.target.client.send(probe)
@@ -246,9 +250,9 @@ class DeleteHarness:
                         "DV-THROTTLE-RETRY",
                         False,
                         "retrying a throttled delete completes it",
-                        f"still throttled after {THROTTLE_BUDGET_S:.0f} s "
+                        f"still throttled after {budget:.0f} s "
                         f"while a small request got {describe_response(exchange.response)}",
                     )
                 ]
             )
-        raise HarnessError(f"the endpoint kept answering 503 QpsLimitExceeded for {THROTTLE_BUDGET_S:.0f} s; cannot judge")
+        raise HarnessError(f"the endpoint kept answering 503 QpsLimitExceeded for {budget:.0f} s; cannot judge")

@@ -204,9 +204,9 @@ def pytest_configure(config: pytest.Config) -> None:
     from hypothesis import core
 
     setattr(core, "global_force_seed", state.seed)  # noqa: B010 - Hypothesis' own --hypothesis-seed does the same
-    profiles.activate(
-        settings.profile, str(state.run_dir.parent.parent / ".hypothesis" / "examples") if settings.report_dir is None else None
-    )
+    # Hypothesis' example database in the working directory, as Hypothesis itself keeps it: a failure
+    # found last night is tried first tonight.
+    profiles.activate(settings.profile, str(Path(".hypothesis") / "examples"))
     if state.worker == "main" and config.getoption("ossv_progress"):
         from conformance.reporting.terminal import Progress
 

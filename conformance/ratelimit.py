@@ -19,7 +19,8 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from filelock import FileLock
@@ -47,6 +48,9 @@ class RateBudget:
         self.max_rps = max_rps
         self.interval = PACING_MARGIN / max_rps if max_rps else 0.0
         self._recent: deque[float] = deque()  # grant times in the last RATE_WINDOW_S, for adaptive pacing
+        self._widened_at = 0.0
+        self._configured = self.interval  # the user's budget: never loosened
+        self._bursts = 0
         self.state_path = Path(state_path) if state_path is not None else None
         self.throttle_backoff_s = throttle_backoff_s
         self._clock = clock  # wall clock: the only clock several processes agree on
@@ -97,7 +101,8 @@ class RateBudget:
 
     def acquire(self) -> None:
         """Wait for this caller's slot; returns at once while unlimited and never throttled."""
-        if self.interval == 0.0:
+        interval = self._configured if self._bursts else self.interval
+        if interval == 0.0:
             if self.max_rps is None:
                 with self._thread_lock:
                     now = self._clock()
@@ -107,8 +112,8 @@ class RateBudget:
             return
 
         def take(now: float, next_slot: float, backoff_until: float) -> tuple[float, float, float]:
-            slot = max(now, next_slot, backoff_until)
-            return slot + self.interval, backoff_until, slot
+            slot = max(now, next_slot, backoff_until if not self._bursts else now)
+            return slot + interval, backoff_until, slot
 
         slot = self._update(take)
         delay = slot - self._clock()
@@ -116,15 +121,33 @@ class RateBudget:
             self._sleep(delay)
             delay = slot - self._clock()
 
+    @contextmanager
+    def bursts(self) -> Iterator[None]:
+        """Inside: only the configured budget holds, not the pacing learnt from 503s.
+
+        For the one property that must make the target throttle (within the user's budget).
+        """
+        with self._thread_lock:
+            self._bursts += 1
+        try:
+            yield
+        finally:
+            with self._thread_lock:
+                self._bursts -= 1
+
     def note_throttled(self) -> None:
         """The target throttled us (503): widen the spacing, and make later acquires wait one interval."""
         with self._thread_lock:
+            now = self._clock()
             if self.interval == 0.0:
                 # unlimited until now: start pacing a little under the rate that was just refused
                 rate = max(len(self._recent), 1) / RATE_WINDOW_S
                 self.interval = 1.0 / (rate * 0.8)
-            else:
+                self._widened_at = now
+            elif now - self._widened_at >= RATE_WINDOW_S:
+                # one widening per window: a burst of 503s answers one over-fast second, not many
                 self.interval *= WIDEN_ON_THROTTLE
+                self._widened_at = now
             pause = min(self.interval, self.throttle_backoff_s)
 
         def back_off(now: float, next_slot: float, backoff_until: float) -> tuple[float, float, float]:

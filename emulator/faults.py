@@ -51,9 +51,18 @@ FAULTS: dict[str, Fault] = {
     "cross_bucket_delete": Fault("the keys are also deleted from the same-named index of every other bucket of the account"),
     "only_first_100": Fault("only the first 100 unique keys of a batch are deleted, still 204"),
     "touches_survivors": Fault("the delete drops the metadata of the surviving vectors of the index"),
-    "second_delete_404": Fault("deleting a key that was deleted before (tombstone) answers 404 NoSuchKey"),
-    "put_after_delete_ignored": Fault("PutVectors silently does not store a key that was once deleted", ("PutVectors",)),
-    "list_shows_deleted": Fault("ListVectors still lists deleted keys (GetVectors is correct)", ("ListVectors",)),
+    "second_delete_404": Fault(
+        "deleting a key that was deleted before (tombstone) answers 404 NoSuchKey"
+        " (only deletes made while a history fault is on count)"
+    ),
+    "put_after_delete_ignored": Fault(
+        "PutVectors silently does not store a key that was once deleted (only deletes made while a history fault is on count)",
+        ("PutVectors",),
+    ),
+    "list_shows_deleted": Fault(
+        "ListVectors still lists deleted keys (GetVectors is correct) (only deletes made while a history fault is on count)",
+        ("ListVectors",),
+    ),
     "lost_update": Fault("DeleteVectors rewrites the whole index non-transactionally (read, sleep, write): races lose data"),
     # success shape
     "success_200_body": Fault("success answers 200 with body {} instead of 204"),
@@ -91,8 +100,17 @@ def validate_fault_names(names: Iterable[str]) -> frozenset[str]:
     return chosen
 
 
+# Faults that read deletion history (tombstones). Tombstones are only written while one of
+# them is switched on, so they see the deletes performed while they are enabled.
+HISTORY_FAULTS = frozenset({"second_delete_404", "put_after_delete_ignored", "list_shows_deleted"})
+
+
 class FaultSet:
-    """The currently enabled faults; swapped atomically while requests are in flight."""
+    """The currently enabled faults; swapped atomically while requests are in flight.
+
+    Readers take no lock: ``_names`` is an immutable frozenset replaced by one reference
+    assignment, which is atomic in CPython.
+    """
 
     def __init__(self, names: Iterable[str] = ()) -> None:
         self._lock = threading.Lock()
@@ -105,11 +123,13 @@ class FaultSet:
 
     @property
     def names(self) -> frozenset[str]:
-        with self._lock:
-            return self._names
+        return self._names
 
     def active(self, name: str, op: str | None) -> bool:
         """True when ``name`` is on and applies to operation ``op``."""
-        if name not in FAULTS:
-            raise KeyError(name)
-        return name in self.names and op in FAULTS[name].scope
+        fault = FAULTS[name]  # KeyError for an unknown name, as before
+        return name in self._names and op in fault.scope
+
+    def keeps_history(self) -> bool:
+        """True while a fault that reads deletion history is on: deletes must then leave tombstones."""
+        return not HISTORY_FAULTS.isdisjoint(self._names)

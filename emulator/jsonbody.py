@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 MISSING: Any = object()
+_SHALLOW = 64  # fewer brackets than this cannot nest deeply enough to hit the recursion limit
 
 
 class MalformedJsonError(ValueError):
@@ -97,7 +98,10 @@ def parse(body: bytes, *, reject_duplicates: bool = False, lenient: bool = False
             parse_float=_finite_float,
             object_pairs_hook=_no_duplicates if reject_duplicates else None,
         )
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
+        if "\\u" in text or text.count("[") + text.count("{") > _SHALLOW:
+            # Lone surrogates can only come from \\u escapes (UTF-8 decoding rejects them), and only deep
+            # nesting can make re-serialisation recurse too far: skip this round trip for everything else.
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
     except MalformedJsonError:
         raise
     except (ValueError, RecursionError, UnicodeEncodeError) as exc:

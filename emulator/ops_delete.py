@@ -32,6 +32,9 @@ class Plan:
     error: ServiceError | None = None
 
 
+_STR_ONLY = frozenset({str})
+
+
 def _raw_keys(ctx: OpContext, body: dict[str, Any]) -> list[str] | None:
     """The keys member as a list of strings; None means 'answer 204 now' (a fault)."""
     keys = ctx.member(body, "keys")
@@ -43,7 +46,7 @@ def _raw_keys(ctx: OpContext, body: dict[str, Any]) -> list[str] | None:
         keys = [keys]
     if not isinstance(keys, list):
         raise invalid("keys must be an array of strings.")
-    if not all(isinstance(k, str) for k in keys):
+    if not set(map(type, keys)) <= _STR_ONLY:  # json.loads yields exact str objects
         if not ctx.fault("non_string_keys_coerced"):
             raise invalid("keys must contain only strings.")
         keys = [k if isinstance(k, str) else str(k) if isinstance(k, int | float) else json.dumps(k) for k in keys]
@@ -86,7 +89,11 @@ def _check_keys(ctx: OpContext, raw: list[str]) -> tuple[list[str], ServiceError
             raise too_many
     if ctx.fault("reject_500_keys") and len(unique) >= limit:
         raise invalid(f"The number of unique keys must be between 1 and {limit}.")
-    bad = [k for k in unique if not 1 <= key_length(ctx, k) <= ctx.options.max_key_length]
+    max_length = ctx.options.max_key_length
+    lengths = list(map(len, unique)) if ctx.options.key_length_unit == "codepoints" else [key_length(ctx, k) for k in unique]
+    bad: list[str] = []
+    if lengths and (min(lengths) < 1 or max(lengths) > max_length):
+        bad = [k for k, n in zip(unique, lengths, strict=True) if not 1 <= n <= max_length]
     if bad and ctx.options.invalid_keys == "reject":
         raise invalid(f"Each key must be 1 to {ctx.options.max_key_length} characters long.")
     return [k for k in unique if k not in bad], deferred
@@ -143,13 +150,16 @@ def _apply(ctx: OpContext, tx: Tx, plan: Plan) -> None:
     keys = plan.keys[:100] if ctx.fault("only_first_100") else plan.keys
     if ctx.fault("throttle_without_limit") and len(plan.keys) > 100:
         raise ServiceError(503, "QpsLimitExceeded", "QPS limit exceeded.")
-    present = set(tx.get_vectors(plan.index.id, keys))
-    if ctx.fault("absent_key_404") and len(present) < len(keys):
-        raise ServiceError(404, "NoSuchKey", "The specified key does not exist.")
-    if ctx.fault("second_delete_404") and tx.tombstoned(plan.index.id, [k for k in keys if k not in present]):
-        raise ServiceError(404, "NoSuchKey", "The specified key does not exist.")
+    absent_404, second_404 = ctx.fault("absent_key_404"), ctx.fault("second_delete_404")
+    if absent_404 or second_404:  # the existence read only serves these two faults
+        present = set(tx.get_vectors(plan.index.id, keys))
+        if absent_404 and len(present) < len(keys):
+            raise ServiceError(404, "NoSuchKey", "The specified key does not exist.")
+        if second_404 and tx.tombstoned(plan.index.id, [k for k in keys if k not in present]):
+            raise ServiceError(404, "NoSuchKey", "The specified key does not exist.")
+    history = ctx.faults.keeps_history()
     for index in _affected_indexes(ctx, tx, plan.index):
-        tx.delete_keys(index.id, _targets(ctx, tx, index.id, keys))
+        tx.delete_keys(index.id, _targets(ctx, tx, index.id, keys), history)
     if ctx.fault("touches_survivors"):
         tx.clear_metadata(plan.index.id)
 
@@ -164,7 +174,7 @@ def _lost_update(ctx: OpContext) -> None:
     time.sleep(0.05)
     doomed = set(plan.keys)
     with ctx.store.tx() as tx:
-        tx.delete_keys(plan.index.id, plan.keys)
+        tx.delete_keys(plan.index.id, plan.keys, ctx.faults.keeps_history())
         tx.replace_all(plan.index.id, [r for r in rows if r.key not in doomed])
 
 
@@ -176,11 +186,11 @@ def _throttled(ctx: OpContext) -> Reply:
             if plan is not None and plan.error is None:
                 keys = plan.keys
                 if ctx.options.throttle_partial_delete and len(keys) >= 2 and random.random() < 0.5:
-                    tx.delete_keys(plan.index.id, keys[: random.randint(1, len(keys) - 1)])
+                    tx.delete_keys(plan.index.id, keys[: random.randint(1, len(keys) - 1)], ctx.faults.keeps_history())
                 if ctx.fault("throttle_collateral"):
                     requested = set(keys)
                     others = [k for k in tx.all_keys(plan.index.id) if k not in requested]
-                    tx.delete_keys(plan.index.id, others[:3])
+                    tx.delete_keys(plan.index.id, others[:3], ctx.faults.keeps_history())
     except ServiceError:
         pass
     if ctx.fault("throttle_429"):

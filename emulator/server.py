@@ -5,12 +5,16 @@
         srv.url  # "http://127.0.0.1:PORT"
 
 The listening socket is bound before the thread starts (so ``port=0`` yields a known free
-port without races) and closed on stop; uvicorn runs with h11, which passes proxy-style
-absolute targets through to the app.
+port without races) and closed on stop. uvicorn parses HTTP with httptools and runs uvloop
+when those optional packages are installed (markedly less per-request overhead), and falls
+back to h11 and asyncio otherwise (``EmulatorConfig.http``/``loop`` force a choice). Both
+parsers hand proxy-style absolute targets (``POST http://host/?op``) to the app unchanged.
 """
 
 from __future__ import annotations
 
+import asyncio
+import importlib.util
 import socket
 import threading
 import time
@@ -18,6 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
+from urllib.parse import unquote
 
 import uvicorn
 
@@ -41,9 +47,57 @@ class EmulatorConfig:
     data_path: str | Path | None = None
     faults: frozenset[str] = frozenset()
     options: Mapping[str, object] = field(default_factory=dict)
+    http: str = "auto"  # "auto" (httptools if installed, else h11), "h11" or "httptools"
+    loop: str = "auto"  # "auto" (uvloop if installed, else asyncio), "asyncio" or "uvloop"
 
     def resolved_options(self) -> Options:
         return resolve_options(self.options)
+
+
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def http_protocol(choice: str = "auto") -> type[asyncio.Protocol] | str:
+    """The uvicorn ``http`` setting for ``choice``: an httptools protocol that keeps request targets whole, or "h11"."""
+    if choice not in ("auto", "h11", "httptools"):
+        raise ValueError(f"http must be auto, h11 or httptools, not {choice!r}")
+    if choice == "h11" or (choice == "auto" and not _installed("httptools")):
+        return "h11"
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class TargetPreservingHttpToolsProtocol(HttpToolsProtocol):
+        """httptools, but ``raw_path``/``query_string`` split from the request target exactly as uvicorn's h11 does.
+
+        uvicorn's httptools protocol runs the target through ``httptools.parse_url``, which drops the
+        authority of an absolute-form target (``http://bucket-acct.host/?op``, how the SDK reaches the
+        emulator through a proxy) and rejects some targets h11 passes; the app needs the target whole.
+        """
+
+        def on_headers_complete(self) -> None:
+            target: bytes = self.url
+            self.url = b"/"
+            try:
+                super().on_headers_complete()
+            finally:
+                self.url = target
+            scope: Any = self.scope
+            if "raw_path" in scope:  # absent only for a protocol upgrade, which the app doesn't serve
+                raw_path, _, query = target.partition(b"?")
+                scope["raw_path"] = raw_path
+                scope["path"] = unquote(raw_path.decode("latin-1"))
+                scope["query_string"] = query
+
+    return TargetPreservingHttpToolsProtocol
+
+
+def loop_setting(choice: str = "auto") -> str:
+    """The uvicorn ``loop`` setting for ``choice``."""
+    if choice not in ("auto", "asyncio", "uvloop"):
+        raise ValueError(f"loop must be auto, asyncio or uvloop, not {choice!r}")
+    if choice == "auto":
+        return "uvloop" if _installed("uvloop") else "asyncio"
+    return choice
 
 
 class EmulatorServer:
@@ -57,6 +111,8 @@ class EmulatorServer:
         self._requested_port = port
         self._options = config.resolved_options()
         self._faults = FaultSet(validate_fault_names(config.faults))
+        self._http = http_protocol(config.http)
+        self._loop = loop_setting(config.loop)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -97,7 +153,7 @@ class EmulatorServer:
             region=self.config.region,
         )
         uv_config = uvicorn.Config(
-            EmulatorApp(state), http="h11", lifespan="off", log_level="warning", access_log=False,
+            EmulatorApp(state), http=self._http, loop=self._loop, lifespan="off", log_level="warning", access_log=False,
             timeout_graceful_shutdown=2, timeout_keep_alive=5, server_header=False, date_header=False,
         )
         server = uvicorn.Server(uv_config)
