@@ -27,7 +27,8 @@ from filelock import FileLock
 
 DEFAULT_THROTTLE_BACKOFF_S = 1.0
 PACING_MARGIN = 1.05  # slots 5% wider than 1/max_rps
-WIDEN_ON_THROTTLE = 1.15  # each 503 widens the interval by this much
+WIDEN_ON_THROTTLE = 1.1  # a 503 widens the interval by this much (at most once a second)
+ADAPTIVE_SHARE = 0.9  # without a budget, pace at this share of the rate that was throttled
 RATE_WINDOW_S = 1.0
 
 
@@ -142,7 +143,7 @@ class RateBudget:
             if self.interval == 0.0:
                 # unlimited until now: start pacing a little under the rate that was just refused
                 rate = max(len(self._recent), 1) / RATE_WINDOW_S
-                self.interval = 1.0 / (rate * 0.8)
+                self.interval = 1.0 / (rate * ADAPTIVE_SHARE)
                 self._widened_at = now
             elif now - self._widened_at >= RATE_WINDOW_S:
                 # one widening per window: a burst of 503s answers one over-fast second, not many

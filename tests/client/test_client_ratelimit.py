@@ -108,7 +108,7 @@ def test_unlimited_budget_starts_pacing_after_a_throttle() -> None:
     started = time.perf_counter()
     for _ in range(5):
         budget.acquire()
-    assert time.perf_counter() - started >= 4 / (20 * 0.8) * 0.9
+    assert time.perf_counter() - started >= 4 / (20 * 0.9) * 0.9
 
 
 @pytest.mark.parametrize("shared", [False, True])
