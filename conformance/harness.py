@@ -101,8 +101,10 @@ class DeleteHarness:
         stored = list(dict.fromkeys(stored))
         witnessed: list[Location] = []
         twin: Location | None = None
+        expect: dict[Location, tuple[set[str], set[str]]] = {}  # location -> (must be visible, must be gone)
         try:
             if index_exists:
+                refused: list[str] = []
                 if stored:
                     refused = target.put(bucket, index, stored, salt)
                     if refused:
@@ -111,17 +113,18 @@ class DeleteHarness:
                 if predeleted:
                     target.delete_own(bucket, index, predeleted)
                 arena.watched.append(arena.location)
+                expect[arena.location] = (set(stored) - set(predeleted) - set(refused), set(predeleted))
             if witnesses:
                 if bucket_exists and target.buckets.second:
                     # the same index name in another bucket: a delete must not cross buckets
                     target.new_index(target.buckets.second, name=index)
                     twin = (target.buckets.second, index)
                 for location in self._witness_locations(twin):
-                    if stored:
-                        target.put(*location, stored, "w" + salt)
+                    kept = set(stored) - set(target.put(*location, stored, "w" + salt)) if stored else set()
                     witnessed.append(location)
                     arena.watched.append(location)
-            arena.before = self.snapshots(arena.watched)
+                    expect[location] = (kept, self.target.recently_removed.get(location, set()) - kept)
+            arena.before = {loc: self._visible(loc, *expect.get(loc, (set(), set()))) for loc in arena.watched}
             yield arena
         finally:
             if index_exists:
@@ -131,6 +134,22 @@ class DeleteHarness:
                     target.drop_index(*location)
                 elif stored:
                     target.delete_own(*location, stored)
+                    self.target.recently_removed[location] = set(stored)
+
+    def _visible(self, location: Location, present: set[str], gone: set[str]) -> Snapshot:
+        """The snapshot once setup writes are visible (reads may lag), or the last one when the lag runs out.
+
+        Judging against a half-visible setup would blame the delete for the put's lag.
+        """
+        deadline = time.monotonic() + self.read_lag_s
+        pause = 0.05
+        while True:
+            snap = self.target.snapshot(*location)
+            keys = set(snap)
+            if (present <= keys and not gone & keys) or time.monotonic() >= deadline:
+                return snap
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
     def _witness_locations(self, twin: Location | None) -> list[Location]:
         out = []

@@ -91,6 +91,8 @@ class Target:
         self.canary_snapshot: Snapshot = {}
         self.witness: str | None = None  # an index in the primary bucket beside every test index
         self.twin: str | None = None  # an index of the same role in the second bucket
+        # keys last removed from a shared witness index, which must read as gone before it is judged
+        self.recently_removed: dict[tuple[str, str], set[str]] = {}
 
     # --- plumbing
 

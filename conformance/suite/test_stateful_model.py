@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import given
@@ -18,6 +20,18 @@ from conformance.target import canonical, vector_for
 
 KEY_POOL = ["doc-1", "doc-10", "Doc-1", "doc-2", "a/b", "caf\u00e9", "cafe\u0301", " pad", "\U0001f600", "x" * 40]
 keys_lists = st.lists(st.sampled_from(KEY_POOL), min_size=1, max_size=6)
+
+
+def eventually(read: Callable[[], dict[str, str]], expected: dict[str, str], lag_s: float) -> dict[str, str]:
+    """Read until the answer matches the model or the allowed read lag has passed (reads may lag writes)."""
+    deadline = time.monotonic() + lag_s
+    pause = 0.05
+    while True:
+        got = read()
+        if got == expected or time.monotonic() >= deadline:
+            return got
+        time.sleep(pause)
+        pause = min(pause * 2, 1.0)
 
 
 def _machine(case: Case) -> type[RuleBasedStateMachine]:
@@ -84,9 +98,13 @@ def _machine(case: Case) -> type[RuleBasedStateMachine]:
             loc = self._where(which)
             wanted = list(dict.fromkeys(keys))
             self._step(f"get {wanted!r} from {loc[1]}@{loc[0]}")
-            result = target.retrying("GetVectors", lambda: target.ops.get_vectors(*loc, wanted, True, True))
-            got = {str(v.get("key")): canonical(v) for v in result.data.get("vectors", []) if isinstance(v, dict)}
             expected = {k: self.model[loc][k] for k in wanted if k in self.model[loc]}
+
+            def read() -> dict[str, str]:
+                result = target.retrying("GetVectors", lambda: target.ops.get_vectors(*loc, wanted, True, True))
+                return {str(v.get("key")): canonical(v) for v in result.data.get("vectors", []) if isinstance(v, dict)}
+
+            got = eventually(read, expected, case.settings.read_lag_s)
             case.recorder.record(
                 [
                     Verdict(
@@ -99,8 +117,8 @@ def _machine(case: Case) -> type[RuleBasedStateMachine]:
         def list_all(self, which: int) -> None:
             loc = self._where(which)
             self._step(f"list {loc[1]}@{loc[0]}")
-            got = target.snapshot(*loc)
             expected = self.model[loc]
+            got = eventually(lambda: dict(target.snapshot(*loc)), expected, case.settings.read_lag_s)
             ok = got == expected
             case.recorder.record(
                 [
@@ -131,9 +149,13 @@ def test_delete_vectors_deleted_keys_can_be_written_again(case: Case, keys: list
     with case.harness.arena([*keys, "survivor"]) as arena:
         case.harness.check(arena, delete_vectors_spec(arena.bucket, arena.index, keys))
         case.target.put(arena.bucket, arena.index, keys, "again")
-        now = case.target.snapshot(arena.bucket, arena.index)
-    expected = {k: canonical(vector_for(k, "again")) for k in keys}
-    got = {k: now[k] for k in keys if k in now}
+        expected = {k: canonical(vector_for(k, "again")) for k in keys}
+
+        def read() -> dict[str, str]:
+            now = case.target.snapshot(arena.bucket, arena.index)
+            return {k: now[k] for k in keys if k in now}
+
+        got = eventually(read, expected, case.settings.read_lag_s)
     case.recorder.record(
         [
             Verdict(
