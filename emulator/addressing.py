@@ -9,6 +9,7 @@ SDK reaches a local emulator through ``Config.proxy_host``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote
 
 
@@ -52,8 +53,9 @@ def bucket_from_host(host: str) -> tuple[str | None, str | None]:
     return bucket, account
 
 
+@lru_cache(maxsize=1024)
 def resolve(raw_path: str, host_header: str | None) -> Address:
-    """Combine request target and Host header into an Address."""
+    """Combine request target and Host header into an Address (cached: a pure function, and Address is immutable)."""
     authority, path = split_absolute_target(raw_path)
     host = authority if authority is not None else (host_header or "")
     bucket, account = bucket_from_host(host)

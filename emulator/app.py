@@ -155,7 +155,7 @@ class EmulatorApp:
     ) -> Reply:
         state = self.state
         view = RequestView(method=method, raw_query=raw_query, headers=headers, address=address)
-        caller = state.authenticator.authenticate(view, op)
+        caller = state.authenticator.authenticate(view, op, query)
         throttled = not state.limiter.admit()
         if throttled and op != "DeleteVectors":
             raise ServiceError(503, "QpsLimitExceeded", "QPS limit exceeded. The request rate is limited.")

@@ -41,6 +41,14 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+# What json.loads(text, parse_constant=..., parse_float=..., object_pairs_hook=...) builds on every call,
+# built once (decoders are stateless; the json module shares its own default decoder the same way).
+_STRICT = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+_STRICT_NO_DUPLICATES = json.JSONDecoder(
+    parse_constant=_reject_constant, parse_float=_finite_float, object_pairs_hook=_no_duplicates
+)
+
+
 def relax(text: str) -> str:
     """Rewrite single-quoted strings and trailing commas into strict JSON (lenient_json fault)."""
     out: list[str] = []
@@ -92,13 +100,8 @@ def parse(body: bytes, *, reject_duplicates: bool = False, lenient: bool = False
     if lenient:
         text = relax(text)
     try:
-        value = json.loads(
-            text,
-            parse_constant=_reject_constant,
-            parse_float=_finite_float,
-            object_pairs_hook=_no_duplicates if reject_duplicates else None,
-        )
-        if "\\u" in text or text.count("[") + text.count("{") > _SHALLOW:
+        value = (_STRICT_NO_DUPLICATES if reject_duplicates else _STRICT).decode(text)
+        if ("\\" in text and "\\u" in text) or text.count("[") + text.count("{") > _SHALLOW:
             # Lone surrogates can only come from \\u escapes (UTF-8 decoding rejects them), and only deep
             # nesting can make re-serialisation recurse too far: skip this round trip for everything else.
             json.dumps(value, ensure_ascii=False).encode("utf-8")

@@ -30,9 +30,15 @@ class Plan:
     index: Index
     keys: list[str]
     error: ServiceError | None = None
+    verbatim: bool = False  # keys is the body's own "keys" array, duplicates included (healthy fast path)
 
 
-_STR_ONLY = frozenset({str})
+def _all_strings(keys: list[Any]) -> bool:
+    try:
+        "".join(keys)  # one C pass; TypeError at the first item that is not a str
+    except TypeError:
+        return False
+    return True
 
 
 def _raw_keys(ctx: OpContext, body: dict[str, Any]) -> list[str] | None:
@@ -46,7 +52,7 @@ def _raw_keys(ctx: OpContext, body: dict[str, Any]) -> list[str] | None:
         keys = [keys]
     if not isinstance(keys, list):
         raise invalid("keys must be an array of strings.")
-    if not set(map(type, keys)) <= _STR_ONLY:  # json.loads yields exact str objects
+    if not _all_strings(keys):
         if not ctx.fault("non_string_keys_coerced"):
             raise invalid("keys must contain only strings.")
         keys = [k if isinstance(k, str) else str(k) if isinstance(k, int | float) else json.dumps(k) for k in keys]
@@ -64,9 +70,28 @@ def _lookup_index(ctx: OpContext, tx: Tx, name: str) -> Index | None:
     return index
 
 
-def _check_keys(ctx: OpContext, raw: list[str]) -> tuple[list[str], ServiceError | None] | None:
-    """Unique valid keys (None: answer 204 now); the error is for validate_after_delete."""
+def _all_valid(ctx: OpContext, keys: list[str]) -> bool:
+    """Every key is 1..max_key_length long (in the configured unit)."""
+    if not keys:
+        return True
+    if ctx.options.key_length_unit == "codepoints":
+        return "" not in keys and max(map(len, keys)) <= ctx.options.max_key_length
+    lengths = [key_length(ctx, k) for k in keys]
+    return min(lengths) >= 1 and max(lengths) <= ctx.options.max_key_length
+
+
+def _check_keys(ctx: OpContext, raw: list[str]) -> tuple[list[str], ServiceError | None, bool] | None:
+    """Unique valid keys (None: answer 204 now); the error is for validate_after_delete.
+
+    The third item is True when the keys are ``raw`` itself, not deduplicated: with no fault on,
+    not throttled, duplicates collapsing and at most ``max_delete_keys`` raw entries, every check
+    below passes whenever all keys are valid, and deleting a list with duplicates deletes exactly
+    its unique keys, so the dedup pass is skipped.
+    """
     limit = ctx.options.max_delete_keys
+    if (0 < len(raw) <= limit and not ctx.throttled and not ctx.faults.names
+            and ctx.options.duplicate_keys == "collapse" and _all_valid(ctx, raw)):
+        return raw, None, True
     unique = list(dict.fromkeys(raw))
     if ctx.options.duplicate_keys == "reject" and len(unique) != len(raw):
         raise invalid("keys contains duplicates.")
@@ -89,14 +114,13 @@ def _check_keys(ctx: OpContext, raw: list[str]) -> tuple[list[str], ServiceError
             raise too_many
     if ctx.fault("reject_500_keys") and len(unique) >= limit:
         raise invalid(f"The number of unique keys must be between 1 and {limit}.")
+    if _all_valid(ctx, unique):
+        return unique, deferred, False
     max_length = ctx.options.max_key_length
-    lengths = list(map(len, unique)) if ctx.options.key_length_unit == "codepoints" else [key_length(ctx, k) for k in unique]
-    bad: list[str] = []
-    if lengths and (min(lengths) < 1 or max(lengths) > max_length):
-        bad = [k for k, n in zip(unique, lengths, strict=True) if not 1 <= n <= max_length]
-    if bad and ctx.options.invalid_keys == "reject":
-        raise invalid(f"Each key must be 1 to {ctx.options.max_key_length} characters long.")
-    return [k for k in unique if k not in bad], deferred
+    bad = {k for k in unique if not 1 <= key_length(ctx, k) <= max_length}
+    if ctx.options.invalid_keys == "reject":
+        raise invalid(f"Each key must be 1 to {max_length} characters long.")
+    return [k for k in unique if k not in bad], deferred, False
 
 
 def validate(ctx: OpContext, tx: Tx) -> Plan | None:
@@ -115,7 +139,7 @@ def validate(ctx: OpContext, tx: Tx) -> Plan | None:
         index = _lookup_index(ctx, tx, name)
     if index is None or checked is None:
         return None
-    return Plan(index, checked[0], checked[1])
+    return Plan(index, *checked)
 
 
 def _targets(ctx: OpContext, tx: Tx, index_id: int, keys: list[str]) -> list[str]:
@@ -146,7 +170,14 @@ def _affected_indexes(ctx: OpContext, tx: Tx, index: Index) -> list[Index]:
     return found
 
 
+def _body_text(ctx: OpContext) -> str:
+    return ctx.body.decode("utf-8")  # cannot fail: json_object() decoded it already
+
+
 def _apply(ctx: OpContext, tx: Tx, plan: Plan) -> None:
+    if plan.verbatim and not ctx.faults.names and tx.delete_json_array(plan.index.id, _body_text(ctx), "keys"):
+        return  # healthy fast path: one DELETE (atomic by itself) reading the keys straight out of the request body
+    tx.begin()
     keys = plan.keys[:100] if ctx.fault("only_first_100") else plan.keys
     if ctx.fault("throttle_without_limit") and len(plan.keys) > 100:
         raise ServiceError(503, "QpsLimitExceeded", "QPS limit exceeded.")
@@ -205,7 +236,7 @@ def delete_vectors(ctx: OpContext) -> Reply:
         _lost_update(ctx)
     else:
         deferred: ServiceError | None = None
-        with ctx.store.tx() as tx:
+        with ctx.store.tx(begin=False) as tx:  # validate only reads; _apply begins before writing more than one statement
             plan = validate(ctx, tx)
             if plan is not None:
                 _apply(ctx, tx, plan)

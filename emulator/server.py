@@ -64,15 +64,61 @@ def http_protocol(choice: str = "auto") -> type[asyncio.Protocol] | str:
         raise ValueError(f"http must be auto, h11 or httptools, not {choice!r}")
     if choice == "h11" or (choice == "auto" and not _installed("httptools")):
         return "h11"
+    from uvicorn.protocols.http.h11_impl import H11Protocol
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
     class TargetPreservingHttpToolsProtocol(HttpToolsProtocol):
-        """httptools, but ``raw_path``/``query_string`` split from the request target exactly as uvicorn's h11 does.
+        """uvicorn's httptools protocol, made to answer every request exactly as its h11 protocol would.
 
-        uvicorn's httptools protocol runs the target through ``httptools.parse_url``, which drops the
-        authority of an absolute-form target (``http://bucket-acct.host/?op``, how the SDK reaches the
-        emulator through a proxy) and rejects some targets h11 passes; the app needs the target whole.
+        * ``raw_path``/``query_string`` are split from the request target as uvicorn's h11 protocol does:
+          ``httptools.parse_url`` would drop the authority of an absolute-form target
+          (``http://bucket-acct.host/?op``, how the SDK reaches the emulator through a proxy).
+        * llhttp rejects methods it does not know (h11 passes any token, and the app answers 405) and
+          treats CONNECT and ``Upgrade`` requests specially. A connection whose next request, seen at a
+          message boundary, is not a plain ``GET``/``PUT``/``POST``/``DELETE``/``HEAD``/``OPTIONS``/``PATCH``
+          request with its whole header block in hand and no ``Upgrade`` header is handed over to
+          uvicorn's h11 protocol for the rest of its life.
         """
+
+        _PLAIN_METHODS = (b"GET ", b"PUT ", b"POST ", b"DELETE ", b"HEAD ", b"OPTIONS ", b"PATCH ")
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self._ossv_in_message = False
+            super().connection_made(transport)  # type: ignore[arg-type]
+
+        def on_message_begin(self) -> None:
+            self._ossv_in_message = True
+            super().on_message_begin()
+
+        def on_message_complete(self) -> None:
+            self._ossv_in_message = False
+            super().on_message_complete()
+
+        def data_received(self, data: bytes) -> None:
+            if not self._ossv_in_message and not self._plain(data) and self._hand_over_to_h11(data):
+                return
+            super().data_received(data)
+
+        @classmethod
+        def _plain(cls, data: bytes) -> bool:
+            if not data.startswith(cls._PLAIN_METHODS):
+                return False
+            end = data.find(b"\r\n\r\n")
+            return end >= 0 and b"upgrade" not in data[:end].lower()
+
+        def _hand_over_to_h11(self, data: bytes) -> bool:
+            if self.cycle is not None and not self.cycle.response_complete:
+                return False  # a response is still in flight on this connection: keep parsing here
+            if self.timeout_keep_alive_task is not None:
+                self.timeout_keep_alive_task.cancel()
+                self.timeout_keep_alive_task = None
+            self.connections.discard(self)
+            successor = H11Protocol(config=self.config, server_state=self.server_state, app_state=self.app_state,
+                                    _loop=self.loop)
+            self.transport.set_protocol(successor)
+            successor.connection_made(self.transport)
+            successor.data_received(data)
+            return True
 
         def on_headers_complete(self) -> None:
             target: bytes = self.url

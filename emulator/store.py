@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS tombstones (
 CHUNK = 400
 # Keys compared as UTF-8 BLOBs: CAST(text AS BLOB) yields the UTF-8 bytes (the database encoding is UTF-8).
 _DELETE_JSON = "DELETE FROM vectors WHERE index_id=? AND key IN (SELECT CAST(value AS BLOB) FROM json_each(?))"
+_DELETE_JSON_MEMBER = "DELETE FROM vectors WHERE index_id=? AND key IN (SELECT CAST(value AS BLOB) FROM json_each(?, ?))"
 
 
 @dataclass(frozen=True)
@@ -92,9 +93,16 @@ def _marks(n: int) -> str:
 class Tx:
     """Operations available inside one transaction."""
 
-    def __init__(self, conn: sqlite3.Connection, json_each: bool = False) -> None:
+    def __init__(self, conn: sqlite3.Connection, json_each: bool = False, begun: bool = True) -> None:
         self._c = conn
         self._json_each = json_each
+        self.begun = begun
+
+    def begin(self) -> None:
+        """Open the transaction of a ``Store.tx(begin=False)`` block (a no-op once open)."""
+        if not self.begun:
+            self._c.execute("BEGIN IMMEDIATE")
+            self.begun = True
 
     # buckets
     def get_bucket(self, account: str, name: str) -> Bucket | None:
@@ -230,6 +238,23 @@ class Tx:
             deleted += self._c.execute(f"DELETE FROM vectors WHERE {where}", [index_id, *chunk]).rowcount
         return deleted
 
+    def delete_json_array(self, index_id: int, json_text: str, member: str) -> bool:
+        """Delete the keys listed in the top-level ``member`` array of the JSON object ``json_text``, without tombstones.
+
+        For a request body the caller has already parsed and validated (``member`` is an array of
+        strings). False, having changed nothing, when SQLite cannot be trusted to read exactly what
+        Python's parser read: no ``json_each``, ``\\u`` escapes anywhere (SQLite's handling of NUL and
+        surrogate pairs differs), or the member name occurring more than once in the text (duplicate
+        members, or the name inside a string).
+        """
+        if not self._json_each or ("\\" in json_text and "\\u" in json_text) or json_text.count(f'"{member}"') != 1:
+            return False
+        try:
+            self._c.execute(_DELETE_JSON_MEMBER, (index_id, json_text, f"$.{member}"))
+        except sqlite3.Error:
+            return False  # json_each raises before any row is touched
+        return True
+
     def clear_metadata(self, index_id: int) -> None:
         self._c.execute("UPDATE vectors SET metadata=NULL WHERE index_id=?", (index_id,))
 
@@ -273,6 +298,10 @@ class Store:
         self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
         self._lock = threading.RLock()
         self._conn.create_function("ossv_segment", 2, lambda k, n: segment_of(bytes(k), int(n)), deterministic=True)
+        # Some builds (Debian's) default to secure_delete, which zero-fills every deleted row: pure cost here.
+        # The page size only applies to a database created now (an existing file keeps its own).
+        self._conn.execute("PRAGMA secure_delete=OFF")
+        self._conn.execute("PRAGMA page_size=8192")
         if path is not None:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
@@ -281,17 +310,28 @@ class Store:
         self._closed = False
 
     @contextmanager
-    def tx(self) -> Iterator[Tx]:
+    def tx(self, begin: bool = True) -> Iterator[Tx]:
+        """One transaction under the store lock.
+
+        ``begin=False`` defers ``BEGIN IMMEDIATE`` to ``Tx.begin()``: statements before it run in
+        autocommit mode, each atomic on its own, and the lock keeps every other request out for the
+        whole block, so reads followed by one single-statement write need no explicit transaction.
+        Code that may write more than one statement must call ``Tx.begin()`` first.
+        """
         with self._lock:
             if self._closed:
                 raise RuntimeError("store is closed")
-            self._conn.execute("BEGIN IMMEDIATE")
+            if begin:
+                self._conn.execute("BEGIN IMMEDIATE")
+            tx = Tx(self._conn, self._json_each, begin)
             try:
-                yield Tx(self._conn, self._json_each)
+                yield tx
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if tx.begun:
+                    self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
+            if tx.begun:
+                self._conn.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:
