@@ -137,7 +137,7 @@ def _machine(case: Case) -> type[RuleBasedStateMachine]:
 @requirements("DV-STATEFUL-MODEL", "DV-NO-COLLATERAL", "DV-DELETES-REQUESTED", "DV-SUCCESS-204")
 def test_delete_vectors_stateful_model_of_two_buckets(case: Case) -> None:
     machine: Any = _machine(case)
-    run_state_machine_as_test(machine, settings=profiles.settings_for_stateful(profiles.current()))  # type: ignore[no-untyped-call]
+    run_state_machine_as_test(machine, settings=profiles.settings_for_stateful(profiles.current()))  # type: ignore[no-untyped-call,unused-ignore]
 
 
 @requirements("DV-STATEFUL-MODEL", "DV-SUCCESS-204", "DV-DELETES-REQUESTED")
