@@ -11,11 +11,13 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emulator.server import Identity
+from emulator.server import EmulatorConfig, EmulatorServer, Identity
 
 
 @dataclass(frozen=True)
@@ -91,3 +93,10 @@ def ossv(env: dict[str, str], cwd: Path, *args: str, report_dir: Path | None = N
     results_file = (report_dir or cwd) / "results.ndjson"
     lines = results_file.read_text().splitlines() if results_file.exists() else []
     return Run(proc.returncode, proc.stdout, proc.stderr, [json.loads(line) for line in lines if line.strip()])
+
+
+@contextmanager
+def serving(identities: list[Identity], qps_limit: int | None = None) -> Iterator[EmulatorServer]:
+    """An emulator for a module of tests: room for every run's buckets, optionally throttling."""
+    with EmulatorServer(EmulatorConfig(identities=identities, qps_limit=qps_limit, options={"max_buckets": 10000})) as server:
+        yield server

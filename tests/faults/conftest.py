@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator.server import EmulatorConfig, EmulatorServer
-from tests.cli_runs import Run, accounts, env_for, ossv
+from emulator.server import EmulatorServer
+from tests.cli_runs import Run, accounts, env_for, ossv, serving
 
 ACCOUNTS = accounts("fault", "1234567890123456", "6543210987654321", target="faulty-emulator", read_lag="0.3")
 IDENTITIES = ACCOUNTS.identities
@@ -23,11 +23,11 @@ def run_suite(url: str, report_dir: Path, *args: str, extra_env: dict[str, str] 
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[EmulatorServer]:
-    with EmulatorServer(EmulatorConfig(identities=IDENTITIES, options={"max_buckets": 10000})) as server:
+    with serving(IDENTITIES) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
 def throttling_emulator() -> Iterator[EmulatorServer]:
-    with EmulatorServer(EmulatorConfig(identities=IDENTITIES, qps_limit=10, options={"max_buckets": 10000})) as server:
+    with serving(IDENTITIES, qps_limit=10) as server:
         yield server

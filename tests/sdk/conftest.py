@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator.server import EmulatorConfig, EmulatorServer
-from tests.cli_runs import Run, accounts, env_for
+from emulator.server import EmulatorServer
+from tests.cli_runs import Run, accounts, env_for, serving
 from tests.cli_runs import ossv as run_cli
 
 OWNER, OTHER = "1357924680135792", "2468013579246801"
@@ -31,11 +31,11 @@ def run_sdk(url: str, report_dir: Path, *args: str) -> Run:
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[EmulatorServer]:
-    with EmulatorServer(EmulatorConfig(identities=IDENTITIES, options={"max_buckets": 10000})) as server:
+    with serving(IDENTITIES) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
 def throttling_emulator() -> Iterator[EmulatorServer]:
-    with EmulatorServer(EmulatorConfig(identities=IDENTITIES, qps_limit=6, options={"max_buckets": 10000})) as server:
+    with serving(IDENTITIES, qps_limit=6) as server:
         yield server
