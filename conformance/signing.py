@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from functools import lru_cache
 from urllib.parse import quote
 
 ALGORITHM = "OSS4-HMAC-SHA256"
@@ -87,6 +88,7 @@ def build_scope(date: str, region: str, product: str = DEFAULT_PRODUCT) -> str:
     return f"{date}/{region}/{product}/{TERMINATOR}"
 
 
+@lru_cache(maxsize=256)
 def canonical_uri(region: str, account_id: str, bucket: str | None, key: str | None = None) -> str:
     """The ARN-shaped URI that replaces the request path in the vectors flavour."""
     uri = f"/acs:ossvector:{region}:"
@@ -173,7 +175,9 @@ def string_to_sign(timestamp: str, scope: str, request: str) -> str:
     return f"{ALGORITHM}\n{timestamp}\n{scope}\n{digest}"
 
 
+@lru_cache(maxsize=256)
 def signing_key(secret: str, date: str, region: str, product: str = DEFAULT_PRODUCT) -> bytes:
+    """The HMAC chain depends only on (secret, date, region, product): a verifier sees the same one all day."""
     key = hmac.new(("aliyun_v4" + secret).encode("utf-8"), date.encode("utf-8"), hashlib.sha256).digest()
     for part in (region, product, TERMINATOR):
         key = hmac.new(key, part.encode("utf-8"), hashlib.sha256).digest()

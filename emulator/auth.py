@@ -72,47 +72,9 @@ def _decoded_query_items(raw_query: str) -> tuple[tuple[str, str], ...]:
 
 
 @lru_cache(maxsize=256)
-def _signing_key(secret: str, date: str, region: str, product: str) -> bytes:
-    """``signing.signing_key``, cached: the HMAC chain depends only on (secret, date, region, product)."""
-    return signing.signing_key(secret, date, region, product)
-
-
-@lru_cache(maxsize=256)
-def _canonical_uri(region: str, account_id: str, bucket: str | None) -> str:
-    return signing.canonical_uri(region, account_id, bucket)
-
-
-@lru_cache(maxsize=256)
 def _parse_timestamp(value: str) -> float:
     """``x-oss-date`` as epoch seconds (cached: requests of the same second share it); ValueError when malformed."""
     return signing.parse_iso8601_basic(value).timestamp()
-
-
-def expected_signature(
-    *,
-    method: str,
-    raw_query: str,
-    headers: Sequence[tuple[str, str]],
-    secret: str,
-    timestamp: str,
-    credential: signing.ParsedCredential,
-    account_id: str,
-    bucket: str | None,
-    additional: tuple[str, ...],
-    uri: str | None = None,
-) -> str:
-    """The signature ``signing.verify_trace(...).signature`` computes, from the same building blocks of
-    conformance/signing.py, with the signing key cached (the HMAC chain is the same for every request of a day)."""
-    scope = signing.build_scope(timestamp[:8], credential.region, credential.product)
-    if uri is None:
-        uri = _canonical_uri(credential.region, account_id, bucket)
-    payload = signing.header_value(headers, "x-oss-content-sha256") or signing.UNSIGNED_PAYLOAD
-    creq = signing.canonical_request(
-        method, uri, signing.canonical_query(raw_query), signing.canonical_headers(headers, additional), additional, payload
-    )
-    to_sign = signing.string_to_sign(timestamp, scope, creq)
-    key = _signing_key(secret, timestamp[:8], credential.region, credential.product)
-    return hmac.digest(key, to_sign.encode("utf-8"), "sha256").hex()  # = hmac.new(...).hexdigest(), one C call
 
 
 def _deny(code: str, message: str, status: int = 403, ec: str | None = None) -> ServiceError:
@@ -255,9 +217,9 @@ class Authenticator:
         if address.bucket is None and self._options.accept_legacy_bucketless_uri:
             uris.append(signing.legacy_bucketless_canonical_uri(credential.region, ident.account_id))
         for uri in uris:
-            expected = expected_signature(
+            expected = signing.verify_trace(
                 method=req.method,
-                raw_query=req.raw_query,
+                query=req.raw_query,
                 headers=req.headers,
                 secret=ident.access_key_secret,
                 timestamp=timestamp,
@@ -266,7 +228,7 @@ class Authenticator:
                 bucket=address.bucket,
                 additional=additional,
                 uri=uri,
-            )
+            ).signature
             if hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
                 return
         raise _deny("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")

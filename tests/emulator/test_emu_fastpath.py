@@ -2,7 +2,6 @@
 
 * HTTP: with httptools (when installed) every request is answered as with h11: custom methods, absolute-form
   targets, ``Upgrade`` headers, and a connection switching between them.
-* Signatures: ``auth.expected_signature`` (cached signing key) equals ``signing.verify_trace``.
 * DeleteVectors: SQLite reads the keys straight out of the body only when that is exact; duplicate members,
   escapes and duplicate keys still delete exactly the keys Python parsed.
 * History faults see the deletes made while one of them is on.
@@ -22,7 +21,6 @@ from emu_helpers import ACCT, IDENTITIES, MAIN, REGION, RawClient, error_code, m
 
 from conformance import signing
 from emulator.addressing import resolve
-from emulator.auth import expected_signature
 from emulator.server import EmulatorConfig, EmulatorServer, http_protocol, loop_setting
 
 HTTP_IMPLS = ["h11"] + (["httptools"] if importlib.util.find_spec("httptools") else [])
@@ -128,25 +126,6 @@ def test_history_faults_see_deletes_made_while_on(server: EmulatorServer) -> Non
         assert error_code(raw.delete("fast", ["h2"])) == "NoSuchKey"
     finally:
         server.set_faults(())
-
-
-@pytest.mark.parametrize("bucket", ["b1", None])
-@pytest.mark.parametrize("query", ["deleteVectors=", "prefix=a&max-keys=5"])
-def test_expected_signature_equals_verify_trace(bucket: str | None, query: str) -> None:
-    headers = [("Content-Type", "application/json"), ("Content-MD5", "abc"), ("x-oss-meta-x", "1")]
-    signed = signing.sign_header(method="POST", query=query, headers=headers, credentials=signing.Credentials("AK", "SK"),
-                                 region=REGION, account_id=ACCT, bucket=bucket, at=datetime.now(UTC),
-                                 additional_headers=["x-oss-meta-x", "host"])
-    parsed = signing.parse_authorization(signing.header_value(signed.headers, "authorization") or "")
-    timestamp = signing.header_value(signed.headers, "x-oss-date") or ""
-    for uri in (None, signing.legacy_bucketless_canonical_uri(REGION, ACCT)):
-        kw: Any = {"method": "POST", "headers": signed.headers, "secret": "SK", "timestamp": timestamp,
-                   "credential": parsed.credential, "account_id": ACCT, "bucket": bucket,
-                   "additional": parsed.additional_headers, "uri": uri}
-        assert expected_signature(raw_query=query, **kw) == signing.verify_trace(query=query, **kw).signature
-    assert expected_signature(raw_query=query, method="POST", headers=signed.headers, secret="SK", timestamp=timestamp,
-                              credential=parsed.credential, account_id=ACCT, bucket=bucket,
-                              additional=parsed.additional_headers) == parsed.signature
 
 
 def test_resolve_is_cached_and_immutable() -> None:
