@@ -229,6 +229,3 @@ def judge_effect(
         )
     return verdicts
 
-
-def remaining_requested(expectation: Expectation, before: Snapshot, after: Snapshot) -> list[str]:
-    return sorted(k for k in expectation.requested if k in before and k in after)

@@ -81,7 +81,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--ossv-requirement", dest="ossv_requirement", action="append", default=[], help="run only checks of this requirement id"
     )
     group.addoption("--ossv-expectations", dest="ossv_expectations", default=None, help="expectations TOML for the target")
-    group.addoption("--ossv-run-id", dest="ossv_run_id", default=None, help=argparse_hidden())
+    group.addoption("--ossv-run-id", dest="ossv_run_id", default=None, help="run id shared by all workers (set by the runner)")
     group.addoption("--ossv-baseline", dest="ossv_baseline", default=None, help="compare the run with this results directory")
     group.addoption("--ossv-progress", dest="ossv_progress", action="store_true", default=False, help="show a progress line")
     group.addoption(
@@ -95,10 +95,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="raw",
         help="send the DeleteVectors under test raw or through the official SDK",
     )
-
-
-def argparse_hidden() -> str:
-    return "run id shared by all workers (set by the runner)"
 
 
 def _active(config: pytest.Config) -> bool:

@@ -49,12 +49,6 @@ def current() -> settings:
     return _active if _active is not None else build("default")
 
 
-def examples(base: int) -> settings:
-    """The active profile scaled for an expensive property (fewer examples, same everything else)."""
-    active = current()
-    return settings(active, max_examples=max(1, min(active.max_examples, base * active.max_examples // 30 or 1)))
-
-
 def settings_for_stateful(active: settings) -> settings:
     """Stateful runs are long: a third of the examples, each a sequence of steps."""
     return settings(active, max_examples=max(5, active.max_examples // 3))
