@@ -4,7 +4,14 @@ A failure's record keeps the world the request met (stored and already-deleted k
 whether the index and bucket existed, whether witness indexes watched) and the request
 itself, unsigned. Replay builds a fresh run-unique index holding the same keys, re-signs
 the same bytes at the current time (signatures expire), and judges it with the same
-oracle. Exit 1 if the failure reproduces, 0 if it does not, 2 if it cannot be judged.
+oracle. One line per failure, then one line with the answer:
+
+* exit 1, ``still failing``: a replayed failure reproduces (or the same request now breaks
+  another requirement);
+* exit 0, ``fixed``: every failure was replayed and the target now answers as documented;
+* exit 2, ``cannot judge``: nothing reproduced, but some failure could not be replayed (no
+  recorded request, the target could not be set up, endless throttling), or there is nothing
+  to replay.
 """
 
 from __future__ import annotations
@@ -12,13 +19,39 @@ from __future__ import annotations
 import base64
 import json
 import sys
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from conformance.config import ConfigError, load_settings
 from conformance.ops import content_md5
 from conformance.recorder import HarnessError, NonConformance, Recorder
 from conformance.records import AuthKind, AuthSpec, RequestSpec
+
+EXIT_FIXED, EXIT_STILL_FAILING, EXIT_CANNOT_JUDGE = 0, 1, 2
+PROG = "ossv-conformance replay"
+
+
+class Replayed(str, Enum):
+    REPRODUCED = "reproduced"
+    OTHER_FAILURE = "fails differently"
+    FIXED = "not reproduced"
+    CANNOT_JUDGE = "cannot judge"
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    test_id: str
+    outcome: Replayed
+    detail: str
+
+    @property
+    def still_failing(self) -> bool:
+        return self.outcome in (Replayed.REPRODUCED, Replayed.OTHER_FAILURE)
+
+    def line(self) -> str:
+        return f"{self.test_id}: {self.outcome.value}" + (f": {self.detail}" if self.detail else "")
 
 
 def _spec(data: dict[str, Any], old_index: str, new_index: str, old_bucket: str, new_bucket: str) -> RequestSpec:
@@ -47,30 +80,37 @@ def failures(run_dir: Path, check: str | None) -> list[dict[str, Any]]:
     if not path.exists():
         raise FileNotFoundError(f"{run_dir} is not a results directory (no results.ndjson)")
     found = []
-    for line in path.read_text().splitlines():
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
-        event = json.loads(line)
-        if event.get("outcome") not in ("fail", "xfail"):
+        try:
+            event = json.loads(line)
+        except ValueError:
+            raise ValueError(f"{path}:{number}: not a JSON line") from None
+        if not isinstance(event, dict) or event.get("outcome") not in ("fail", "xfail"):
             continue
-        if check is not None and check not in event.get("test_id", ""):
+        if check is not None and check not in str(event.get("test_id", "")):
             continue
         found.append(event)
     return found
 
 
-def replay_one(target: Any, event: dict[str, Any], strict: bool, read_lag_s: float) -> tuple[bool, str]:
-    """Returns (reproduced, one line)."""
+def replay_one(target: Any, event: dict[str, Any], strict: bool) -> ReplayResult:
+    """Rebuild the recorded world, re-send the recorded request, judge it again."""
+    import pytest
+
     from conformance.harness import DeleteHarness
 
-    case = (event.get("reproduction") or {}).get("case") or {}
+    test_id = str(event.get("test_id", "?"))
+    reproduction = event.get("reproduction") or {}
+    case = reproduction.get("case") or {}
     if "spec" not in case:
-        return (
-            False,
-            f"{event['test_id']}: no recorded request to replay (rerun: {(event.get('reproduction') or {}).get('rerun')})",
-        )
-    recorder = Recorder(event["test_id"], [], strict)
-    harness = DeleteHarness(target, recorder, read_lag_s)
+        rerun = reproduction.get("rerun")
+        detail = "no recorded request to replay" + (f" (rerun: {rerun})" if rerun else "")
+        return ReplayResult(test_id, Replayed.CANNOT_JUDGE, detail)
+    wanted = {str(r) for r in event.get("requirements") or []}
+    recorder = Recorder(test_id, [], strict)
+    harness = DeleteHarness(target, recorder)
     recorder.start_example("replay")
     try:
         with harness.arena(
@@ -83,33 +123,66 @@ def replay_one(target: Any, event: dict[str, Any], strict: bool, read_lag_s: flo
             spec = _spec(case["spec"], case["index"], arena.index, case["bucket"], arena.bucket)
             harness.check(arena, spec)
     except NonConformance as err:
-        return True, f"{event['test_id']}: reproduced: {err}"
-    wanted = set(event.get("requirements") or [])
+        hit = [r for r in recorder.failures if r in wanted]
+        if hit:
+            v = recorder.failures[hit[0]].verdict
+            return ReplayResult(test_id, Replayed.REPRODUCED, f"{v.requirement}: expected {v.expected}; observed {v.observed}")
+        return ReplayResult(test_id, Replayed.OTHER_FAILURE, str(err))
+    except HarnessError as err:
+        return ReplayResult(test_id, Replayed.CANNOT_JUDGE, str(err))
+    except pytest.skip.Exception as err:  # the safety guard would not send it here
+        return ReplayResult(test_id, Replayed.CANNOT_JUDGE, str(err.msg))
     soft = [f for r, f in recorder.soft_failures.items() if r in wanted]
     if soft:
         v = soft[0].verdict
-        return True, f"{event['test_id']}: reproduced: {v.requirement}: expected {v.expected}; observed {v.observed}"
-    return False, f"{event['test_id']}: not reproduced (the target now answers as documented)"
+        return ReplayResult(test_id, Replayed.REPRODUCED, f"{v.requirement}: expected {v.expected}; observed {v.observed}")
+    return ReplayResult(test_id, Replayed.FIXED, "the target now answers as documented")
 
 
-def replay_main(run_dir: str, check: str | None, config: str | None) -> int:
+def verdict(results: list[ReplayResult]) -> tuple[int, str]:
+    """The exit code and the one line that says it."""
+    total = len(results)
+    still = sum(r.still_failing for r in results)
+    unjudged = sum(r.outcome is Replayed.CANNOT_JUDGE for r in results)
+    fixed = total - still - unjudged
+    noun = "failure" if total == 1 else "failures"
+    if still:
+        return EXIT_STILL_FAILING, f"{PROG}: still failing: {still} of {total} {noun} reproduced" + (
+            f" ({unjudged} could not be replayed)" if unjudged else ""
+        )
+    if unjudged:
+        return EXIT_CANNOT_JUDGE, (
+            f"{PROG}: cannot judge: {unjudged} of {total} {noun} could not be replayed"
+            + (f", {fixed} no longer reproduced" if fixed else "")
+        )
+    return EXIT_FIXED, f"{PROG}: fixed: none of {total} {noun} reproduced"
+
+
+def replay_main(
+    run_dir: str, check: str | None, config: str | None, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
+    """Exit 1 if a failure still reproduces, 0 if all are fixed, 2 if it cannot judge; the last line says which."""
     from conformance.client import RawClient
     from conformance.naming import Names, new_run_id
     from conformance.target import Target
 
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+
+    def cannot_judge(reason: str) -> int:
+        err.write(f"{PROG}: cannot judge: {reason}\n")
+        return EXIT_CANNOT_JUDGE
+
     try:
         events = failures(Path(run_dir), check)
-    except (FileNotFoundError, ValueError) as err:
-        sys.stderr.write(f"ossv-conformance replay: {err}\n")
-        return 2
+    except (FileNotFoundError, ValueError, OSError) as exc:
+        return cannot_judge(str(exc))
     if not events:
-        sys.stderr.write(f"ossv-conformance replay: no failure{' matching ' + check if check else ''} in {run_dir}\n")
-        return 2
+        return cannot_judge(f"no failure{' matching ' + repr(check) if check else ''} in {run_dir}")
     try:
         settings = load_settings({"config": config})
-    except ConfigError as err:
-        sys.stderr.write(f"ossv-conformance replay: {err}\n")
-        return 2
+    except ConfigError as exc:
+        return cannot_judge(str(exc))
     embedded = None
     if settings.uses_emulator:
         from conformance import launcher
@@ -118,20 +191,23 @@ def replay_main(run_dir: str, check: str | None, config: str | None) -> int:
         settings = embedded.settings
     client = RawClient(settings)
     target = Target(settings, client, Names(new_run_id(), "replay"))
-    reproduced = 0
+    results: list[ReplayResult] = []
     try:
-        target.setup()
+        try:
+            target.setup()
+        except HarnessError as exc:
+            return cannot_judge(f"the target could not be set up: {exc}")
         for event in events:
-            ok, line = replay_one(target, event, settings.strict, settings.read_lag_s)
-            reproduced += ok
-            print(line)
-    except HarnessError as err:
-        sys.stderr.write(f"ossv-conformance replay: cannot judge: {err}\n")
-        return 2
+            result = replay_one(target, event, settings.strict)
+            results.append(result)
+            out.write(result.line() + "\n")
+            out.flush()
     finally:
         for problem in target.teardown():
-            sys.stderr.write(f"ossv-conformance replay: cleanup: {problem}\n")
+            err.write(f"{PROG}: cleanup: {problem}\n")
         client.close()
         if embedded is not None:
             embedded.stop()
-    return 1 if reproduced else 0
+    code, line = verdict(results)
+    out.write(line + "\n")
+    return code
