@@ -66,6 +66,19 @@ CATALOG: tuple[Requirement, ...] = (
         "DV-REJECT-NO-EFFECT", _M, "A 4xx answer deletes nothing", f"{_DOC} (only a 5xx may leave a batch partly applied)"
     ),
     Requirement("DV-NO-SUCH-INDEX", _M, "A valid request naming an index that does not exist: 404 NoSuchVectorIndex", _DOC),
+    Requirement(
+        "DV-CONTENT-MD5",
+        _M,
+        "A Content-MD5 that does not match the body: 400 InvalidDigest (a value that is not base64 of 16 bytes: a 4xx); "
+        "nothing deleted",
+        "doc: Common HTTP headers; error pages 0017-00000503, 0017-00000502 (spec 2)",
+    ),
+    Requirement(
+        "DV-NO-SERVER-ERROR",
+        _M,
+        "No request gets a 5xx other than 503 QpsLimitExceeded, seen again when the request is repeated once",
+        f"{_DOC} (its error table lists one 5xx, for throttling; a bad parameter is VectorIndexParameterInvalid)",
+    ),
     Requirement("DV-NO-SUCH-BUCKET", _M, "A request to a bucket that does not exist: 404", "sdk-it: NoSuchBucket 404 (spec 4.3)"),
     # --- authentication
     Requirement(
@@ -136,7 +149,12 @@ CATALOG: tuple[Requirement, ...] = (
     Requirement(
         "DV-OBS-UNKNOWN-MEMBERS", _O, "What unknown members and member-name case variants get", "spec 2 (field-name case)"
     ),
-    Requirement("DV-OBS-HEADERS", _O, "What a missing or different Content-Type or Content-MD5 gets", "spec 2"),
+    Requirement(
+        "DV-OBS-HEADERS",
+        _O,
+        "What a missing or different Content-Type, an empty Content-MD5, or an unreadable one gets",
+        "spec 2",
+    ),
     Requirement("DV-OBS-AUTH-CODE", _O, "Which status and code each kind of authentication failure gets", "spec 8 A8"),
     Requirement("DV-OBS-PRECEDENCE", _O, "Which error wins when several apply", "spec 8 A6"),
     Requirement("DV-OBS-REQUEST-ID-FORMAT", _O, "The format of x-oss-request-id", "spec 3 (24 characters in live tests)"),
@@ -162,6 +180,12 @@ CATALOG: tuple[Requirement, ...] = (
 )
 
 BY_ID: dict[str, Requirement] = {r.id: r for r in CATALOG}
+DRIVER_PREFIXES: dict[str, str] = {"SDK-": "sdk"}  # requirements judged only under that driver
+
+
+def driver_of(req_id: str) -> str | None:
+    """The driver a requirement belongs to (None: every driver judges it)."""
+    return next((driver for prefix, driver in DRIVER_PREFIXES.items() if req_id.startswith(prefix)), None)
 
 
 def requirement(req_id: str) -> Requirement:

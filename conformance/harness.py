@@ -1,17 +1,17 @@
 """The flow every DeleteVectors check shares: arrange, send, judge, clean up.
 
-A property describes a case (which keys are stored, which are already deleted, how the
-request is built); the harness creates a fresh run-unique index for it, photographs
-every index it watches, sends the request (riding out throttling, judging what a 503
-left behind), asks the oracle what the documentation expects of the request actually
-sent, and hands answer and effect to the judge. The index is removed afterwards,
-whatever happened.
+A property describes a case (which keys are stored, which are already deleted, how the request is
+built); the harness creates a fresh run-unique index for it, photographs every index it watches once
+setup writes are visible, sends the request (riding out throttling and repeating a 5xx once, judging
+what each left behind), asks the oracle what the documentation expects of the request actually sent,
+and hands answer and effect to the judge. Every read that judges waits through the target's
+``Patience`` (conformance/waiting.py). The index is removed afterwards, whatever happened.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -24,22 +24,23 @@ from conformance.judge import (
     Snapshot,
     Verdict,
     describe_response,
+    is_server_error,
     is_throttle,
     judge_answer,
     judge_conventions,
     judge_effect,
 )
-from conformance.ops import get_vector_bucket_spec
+from conformance.ops import delete_vectors_spec
 from conformance.oracle import Expectation, World, expect_delete
 from conformance.recorder import HarnessError, Recorder, Refused
 from conformance.records import Exchange, ReceivedResponse, RequestSpec
 from conformance.target import Target
 
-SpecBuilder = Callable[[str, str], RequestSpec]
 TRANSPORT_RETRIES = 2
-SERVER_ERROR_RETRIES = 2
 THROTTLE_BUDGET_S = 30.0
 THROTTLE_BUDGET_AFTER_GIVING_UP_S = 4.0  # once a test met endless throttling, its shrinking need not wait 30 s each time
+SERVER_ERROR_PAUSE_S = 0.5
+EFFECT_IDS = frozenset({"DV-NO-COLLATERAL", "DV-REJECT-NO-EFFECT", "DV-DELETES-REQUESTED", "DV-THROTTLE-PARTIAL"})
 
 
 @dataclass
@@ -67,12 +68,17 @@ class Judged:
     expectation: Expectation
     response: ReceivedResponse
 
+    @property
+    def succeeded(self) -> bool:
+        return 200 <= self.response.status < 300
+
 
 class DeleteHarness:
-    def __init__(self, target: Target, recorder: Recorder, read_lag_s: float) -> None:
+    def __init__(self, target: Target, recorder: Recorder, read_lag_s: float | None = None) -> None:
+        if read_lag_s is not None:  # a caller (replay) that judges with another allowed lag than the run's
+            target.patience.allowed_s = read_lag_s
         self.target = target
         self.recorder = recorder
-        self.read_lag_s = read_lag_s
         self._salt = 0
         self.throttle_budget_s = THROTTLE_BUDGET_S
 
@@ -123,7 +129,7 @@ class DeleteHarness:
                     kept = set(stored) - set(target.put(*location, stored, "w" + salt)) if stored else set()
                     witnessed.append(location)
                     arena.watched.append(location)
-                    expect[location] = (kept, self.target.recently_removed.get(location, set()) - kept)
+                    expect[location] = (kept, target.recently_removed.get(location, set()) - kept)
             arena.before = {loc: self._visible(loc, *expect.get(loc, (set(), set()))) for loc in arena.watched}
             yield arena
         finally:
@@ -134,22 +140,17 @@ class DeleteHarness:
                     target.drop_index(*location)
                 elif stored:
                     target.delete_own(*location, stored)
-                    self.target.recently_removed[location] = set(stored)
+                    target.recently_removed[location] = set(stored)
 
     def _visible(self, location: Location, present: set[str], gone: set[str]) -> Snapshot:
-        """The snapshot once setup writes are visible (reads may lag), or the last one when the lag runs out.
+        """The snapshot once setup writes are visible (reads may lag), or the last one when the wait runs out.
 
         Judging against a half-visible setup would blame the delete for the put's lag.
         """
-        deadline = time.monotonic() + self.read_lag_s
-        pause = 0.05
-        while True:
-            snap = self.target.snapshot(*location)
-            keys = set(snap)
-            if (present <= keys and not gone & keys) or time.monotonic() >= deadline:
-                return snap
-            time.sleep(pause)
-            pause = min(pause * 2, 1.0)
+        waited = self.target.patience.until(
+            lambda: self.target.snapshot(*location), lambda snap: present <= set(snap) and not gone & set(snap)
+        )
+        return waited.value
 
     def _witness_locations(self, twin: Location | None) -> list[Location]:
         out = []
@@ -164,7 +165,7 @@ class DeleteHarness:
     def snapshots(self, locations: Sequence[Location]) -> dict[Location, Snapshot]:
         return {loc: self.target.snapshot(*loc) for loc in locations}
 
-    # --- sending and judging
+    # --- sending
 
     def send(self, spec: RequestSpec) -> Exchange:
         """One attempt, with transport errors retried; never judged here."""
@@ -184,94 +185,118 @@ class DeleteHarness:
                 time.sleep(0.5 * (attempt + 1))
         raise HarnessError(f"no answer from the endpoint: {exchange.transport_error}")
 
+    def answer(self, spec: RequestSpec) -> Exchange:
+        """Send until the answer is final: a 5xx other than throttling is repeated once (a second one is a
+        failure the caller judges). Throttling is returned as it is; ``check`` rides it out."""
+        exchange = self.send(spec)
+        if is_server_error(exchange.response):
+            assert exchange.response is not None
+            self.recorder.record(judge_conventions(exchange.response))
+            time.sleep(SERVER_ERROR_PAUSE_S)
+            exchange = self.send(spec)
+        return exchange
+
+    # --- judging
+
     def check(self, arena: Arena, spec: RequestSpec) -> Judged:
         """Send one DeleteVectors and judge answer and effect against the oracle."""
         expectation = expect_delete(auth=spec.auth, headers=spec.headers, body=spec.body, world=arena.world())
         before_final = arena.before
         throttled = False
+        repeated = False
         deadline = time.monotonic() + self.throttle_budget_s
-        server_errors = 0
         delay = 0.5
         while True:
             exchange = self.send(spec)
             response = exchange.response
             assert response is not None
             throttle = is_throttle(response)
-            if not throttle and not (response.status in (500, 502, 504) and server_errors < SERVER_ERROR_RETRIES):
+            if not throttle and (repeated or not is_server_error(response)):
                 break
-            # A 5xx may leave part of the batch applied: judge what it left, then try again.
+            # Any 5xx may leave part of the batch applied (digest §8 A7): judge what it left, then try again.
             self.recorder.record([*judge_conventions(response), *judge_surface(exchange)])
-            middle = self._settled_collateral(expectation, response.status, arena)
-            before_final = middle
+            before_final = self._partial_effect(expectation, response.status, arena)
             if throttle:
                 throttled = True
                 if time.monotonic() + delay > deadline:
-                    self._give_up_throttled(spec)
+                    self._give_up_throttled(arena)
+                time.sleep(delay)
+                delay = min(delay * 2, 4.0)
             else:
-                server_errors += 1
-            time.sleep(delay)
-            delay = min(delay * 2, 4.0)
+                repeated = True  # a 5xx is seen again or not: the next answer is final
+                time.sleep(SERVER_ERROR_PAUSE_S)
         verdicts, observations = judge_answer(expectation, response)
         verdicts += judge_surface(exchange)  # how the driver (e.g. the SDK) surfaced it; nothing for raw
         self.recorder.record(verdicts, observations)
         effect_before = before_final if 400 <= response.status < 500 else arena.before
-        after, effect, lag = self._settle(expectation, response.status, arena, effect_before)
+        after, effect, lag = self.settle(expectation, response.status, arena, effect_before)
         if throttled and 200 <= response.status < 300:
-            effect.append(Verdict("DV-THROTTLE-RETRY", True, "retrying completes the delete", "completed"))
+            complete = all(v.ok for v in effect if v.requirement == "DV-DELETES-REQUESTED")
+            effect.append(
+                Verdict(
+                    "DV-THROTTLE-RETRY",
+                    complete,
+                    "retrying a throttled delete completes it",
+                    "completed" if complete else "the retry answered 2xx but requested keys are still readable",
+                )
+            )
         effect += judge_surface_effect(exchange, effect)
-        observations = [Verdict("DV-OBS-READ-LAG", True, "recorded", lag)] if lag else []
-        self.recorder.record(effect, observations)
+        self.recorder.record(effect, [Verdict("DV-OBS-READ-LAG", True, "recorded", lag)] if lag else [])
         arena.before = after
         return Judged(exchange, expectation, response)
 
-    def _settled_collateral(self, expectation: Expectation, status: int, arena: Arena) -> dict[Location, Snapshot]:
-        after, verdicts, _ = self._settle(expectation, 503, arena, arena.before)
-        self.recorder.record([v for v in verdicts if v.requirement in ("DV-NO-COLLATERAL", "DV-THROTTLE-PARTIAL")])
+    def _partial_effect(self, expectation: Expectation, status: int, arena: Arena) -> dict[Location, Snapshot]:
+        """What a 5xx left behind: only requested keys may be gone (THROTTLE-PARTIAL after a throttle)."""
+        after, verdicts, _ = self.settle(expectation, status, arena, arena.before)
+        kept = {"DV-NO-COLLATERAL", "DV-THROTTLE-PARTIAL"} if status == 503 else {"DV-NO-COLLATERAL"}
+        self.recorder.record([v for v in verdicts if v.requirement in kept])
         return after
 
-    def _settle(
+    def settle(
         self, expectation: Expectation, status: int, arena: Arena, before: dict[Location, Snapshot]
     ) -> tuple[dict[Location, Snapshot], list[Verdict], str]:
-        """Read back until the effect is as expected or the allowed lag has passed."""
-        start = time.monotonic()
-        pause = 0.1
-        polls = 0
-        while True:
-            after = self.snapshots(arena.watched)
-            full_before = {**before}
-            full_after = {**after}
-            if arena.location not in full_before:
-                full_before[arena.location] = {}
-                full_after[arena.location] = {}
-            verdicts = judge_effect(expectation, status, arena.location, full_before, full_after)
-            elapsed = time.monotonic() - start
-            if all(v.ok for v in verdicts):
-                lag = f"converged after {elapsed:.1f} s" if polls else "immediately consistent"
-                return after, verdicts, lag
-            if elapsed >= self.read_lag_s:
-                return after, verdicts, ""
-            polls += 1
-            time.sleep(min(pause, max(self.read_lag_s - elapsed, 0.01)))
-            pause = min(pause * 2, 1.0)
+        """Read back, through ListVectors and (after a 2xx) GetVectors, until the effect is as expected or the
+        allowed lag has passed; the snapshots, the effect verdicts and the lag seen."""
+        full_before = {**before}
+        if arena.location not in full_before:
+            full_before[arena.location] = {}
 
-    def _give_up_throttled(self, spec: RequestSpec) -> None:
-        """Throttled past the budget: is it this request, or everything?"""
+        def read() -> tuple[dict[Location, Snapshot], list[Verdict]]:
+            after = self.snapshots(arena.watched)
+            full_after = {**after}
+            full_after.setdefault(arena.location, {})
+            verdicts = judge_effect(expectation, status, arena.location, full_before, full_after)
+            if 200 <= status < 300 and arena.index_exists and all(v.ok for v in verdicts):
+                existed = expectation.requested & set(full_before[arena.location])
+                returned = self.target.still_returned(arena.bucket, arena.index, existed)
+                if returned:
+                    verdicts = judge_effect(expectation, status, arena.location, full_before, full_after, returned)
+            return after, verdicts
+
+        waited = self.target.patience.until(read, lambda got: all(v.ok for v in got[1]))
+        after, verdicts = waited.value
+        return after, verdicts, waited.lag
+
+    def _give_up_throttled(self, arena: Arena) -> None:
+        """Throttled past the budget: is it this request, or every DeleteVectors?"""
         budget = self.throttle_budget_s
         self.throttle_budget_s = min(budget, THROTTLE_BUDGET_AFTER_GIVING_UP_S)
-        # a small, valid read through the raw client, whatever the driver: does anything get through?
-        probe = get_vector_bucket_spec(self.target.buckets.primary)
-        exchange = self.target.client.send(probe)
-        self.recorder.exchange(exchange)
-        if exchange.response is not None and not is_throttle(exchange.response):
-            self.recorder.record(
-                [
-                    Verdict(
-                        "DV-THROTTLE-RETRY",
-                        False,
-                        "retrying a throttled delete completes it",
-                        f"still throttled after {budget:.0f} s "
-                        f"while a small request got {describe_response(exchange.response)}",
-                    )
-                ]
-            )
+        # the same operation, the smallest valid request: one absent run-prefixed key in the run's own index
+        bucket, index = (arena.bucket, arena.index) if arena.index_exists else (self.target.buckets.primary, self.target.witness)
+        if index is not None:
+            probe = delete_vectors_spec(bucket, index, [self.target.names.key("probe")])
+            exchange = self.target.client.send(probe)
+            self.recorder.exchange(exchange)
+            if exchange.response is not None and not is_throttle(exchange.response):
+                self.recorder.record(
+                    [
+                        Verdict(
+                            "DV-THROTTLE-RETRY",
+                            False,
+                            "retrying a throttled delete completes it",
+                            f"still throttled after {budget:.0f} s "
+                            f"while a one-key DeleteVectors got {describe_response(exchange.response)}",
+                        )
+                    ]
+                )
         raise HarnessError(f"the endpoint kept answering 503 QpsLimitExceeded for {budget:.0f} s; cannot judge")

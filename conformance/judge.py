@@ -11,17 +11,16 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from conformance.catalog import requirement
+from conformance.limits import THROTTLE_CODE
 from conformance.oracle import Allowed, Expectation
 from conformance.records import Level, ReceivedResponse
 
 Snapshot = Mapping[str, str]  # vector key -> canonical JSON of its data and metadata
 Location = tuple[str, str]  # (bucket, index)
-
-THROTTLE_CODE = "QpsLimitExceeded"
 
 
 @dataclass(frozen=True)
@@ -63,6 +62,11 @@ def is_throttle(response: ReceivedResponse | None) -> bool:
     if response is None:
         return False
     return response.status == 429 or (response.status == 503 and error_code(response) in (THROTTLE_CODE, "SlowDown"))
+
+
+def is_server_error(response: ReceivedResponse | None) -> bool:
+    """A 5xx that is not the documented throttle answer (nor an undocumented way of saying "slow down")."""
+    return response is not None and response.status >= 500 and not is_throttle(response)
 
 
 def describe_response(response: ReceivedResponse | None) -> str:
@@ -116,11 +120,16 @@ def judge_answer(expectation: Expectation, response: ReceivedResponse) -> tuple[
     verdicts: list[Verdict] = []
     observations: list[Verdict] = []
     seen = describe_response(response)
+    server_error = is_server_error(response)
+    verdicts.append(Verdict("DV-NO-SERVER-ERROR", not server_error, "no 5xx other than 503 QpsLimitExceeded", seen))
     primary_ok = any(_matches(a, response) for a in expectation.alternatives)
-    target = observations if expectation.level is Level.OBSERVE else verdicts
-    target.append(Verdict(expectation.requirement, primary_ok, expectation.describe(), seen))
-    if primary_ok and expectation.level is not Level.OBSERVE:
-        verdicts.extend(Verdict(r, True, expectation.describe(), seen) for r in expectation.also_checks)
+    if expectation.success_checks and not 200 <= response.status < 300:
+        # a valid request refused: blame what made it special (a presigned URL, 500 keys, absent keys)
+        verdicts.extend(Verdict(r, False, "a 2xx for this valid request", seen) for r in expectation.success_checks)
+    else:
+        target = observations if expectation.level is Level.OBSERVE else verdicts
+        target.append(Verdict(expectation.requirement, primary_ok, expectation.describe(), seen))
+        verdicts.extend(Verdict(r, True, "a 2xx for this valid request", seen) for r in expectation.success_checks)
     for req_id, alternatives in expectation.secondary:
         ok = any(_matches(a, response) for a in alternatives)
         verdicts.append(Verdict(req_id, ok, " | ".join(a.describe() for a in alternatives), seen))
@@ -172,8 +181,12 @@ def judge_effect(
     target: Location,
     before: Mapping[Location, Snapshot],
     after: Mapping[Location, Snapshot],
+    returned: Collection[str] = (),
 ) -> list[Verdict]:
-    """Did the request change exactly what its answer allows, and nothing else?"""
+    """Did the request change exactly what its answer allows, and nothing else?
+
+    ``returned`` is what GetVectors of the requested keys still returned: after a 2xx, a key that
+    either read path still shows is not gone."""
     verdicts = []
     collateral: list[str] = []
     for location, snap in before.items():
@@ -207,15 +220,24 @@ def judge_effect(
     elif 200 <= status < 300:
         candidates = [s for a in expectation.alternatives if a.status_matches(status) or a.status == 204 for s in a.deletes]
         if candidates:
-            gone = frozenset(k for k in snap_before if k not in snap_after)
-            remaining = {len(s & frozenset(snap_before) & frozenset(snap_after)) for s in candidates}
-            ok = any(not (s & frozenset(snap_before)) - gone for s in candidates)
+            existed = frozenset(snap_before)
+            listed = existed & frozenset(snap_after)
+            fetched = existed & frozenset(returned)
+
+            def left(s: frozenset[str]) -> tuple[int, int]:
+                return len(s & listed), len(s & fetched)
+
+            ok = any(left(s) == (0, 0) for s in candidates)
+            still_listed, still_fetched = min(left(s) for s in candidates)
             verdicts.append(
                 Verdict(
                     "DV-DELETES-REQUESTED",
                     ok,
-                    "every requested key that existed is gone",
-                    "all gone" if ok else f"{min(remaining)} requested key(s) still readable",
+                    "every requested key that existed is gone, by ListVectors and by GetVectors",
+                    "all gone"
+                    if ok
+                    else f"{still_listed} requested key(s) still listed by ListVectors, "
+                    f"{still_fetched} still returned by GetVectors",
                 )
             )
     elif status == 503:

@@ -61,6 +61,13 @@ class Names:
         """e.g. ``ossvc1a2b3c4dgw0xt17``: letters and digits, starting with a letter."""
         return f"{self.worker_index_prefix}{role}{self._next()}"
 
+    def key(self, role: str = "k") -> str:
+        """A vector key no user data can carry, e.g. ``ossvc1a2b3c4d-probe3``."""
+        return f"{self.index_prefix}-{role}{self._next()}"
+
+    def owns_key(self, key: str) -> bool:
+        return key.startswith(self.index_prefix)
+
     def owns_index(self, name: str) -> bool:
         return name.startswith(self.index_prefix)
 

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from conformance.client import RawClient
+from conformance.limits import DOCUMENTED_QUERY
 from conformance.records import AuthSpec, Exchange, RequestSpec
 
 JSON_TYPE = "application/json"
@@ -47,9 +48,11 @@ def sdk_spec(
     return RequestSpec(method=method, query=query, body=body, headers=headers, bucket=bucket, auth=auth or AuthSpec())
 
 
-def op_spec(op: str, bucket: str, fields: Mapping[str, object], *, auth: AuthSpec | None = None) -> RequestSpec:
-    """``POST /?{op}=`` with a JSON body: the shape of every index and data-plane operation."""
-    return sdk_spec("POST", bucket, f"{op}=", sdk_body(fields), auth=auth)
+def op_spec(
+    op: str, bucket: str, fields: Mapping[str, object], *, auth: AuthSpec | None = None, query: str | None = None
+) -> RequestSpec:
+    """``POST /?{op}=`` (or the given query) with a JSON body: the shape of every index and data-plane operation."""
+    return sdk_spec("POST", bucket, f"{op}=" if query is None else query, sdk_body(fields), auth=auth)
 
 
 def delete_vectors_spec(
@@ -59,11 +62,13 @@ def delete_vectors_spec(
     *,
     auth: AuthSpec | None = None,
     extra_body: Mapping[str, object] | None = None,
+    query: str = DOCUMENTED_QUERY,
 ) -> RequestSpec:
-    """DeleteVectors as the SDK sends it; ``extra_body`` adds (or overrides) body fields."""
+    """DeleteVectors with the SDK's body and headers, on the documented request line ``POST /?deleteVectors``
+    unless ``query`` says otherwise (the SDK's own ``deleteVectors=``); ``extra_body`` adds or overrides fields."""
     fields: dict[str, object] = {"indexName": index, "keys": list(keys) if keys is not None else None}
     fields.update(extra_body or {})
-    return op_spec("deleteVectors", bucket, fields, auth=auth)
+    return op_spec("deleteVectors", bucket, fields, auth=auth, query=query)
 
 
 def put_vector_bucket_spec(bucket: str, *, auth: AuthSpec | None = None) -> RequestSpec:

@@ -129,6 +129,9 @@ def _worker(config: pytest.Config) -> str:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirements(*ids): the requirement ids a conformance check judges")
     config.addinivalue_line("markers", "wire_only: needs bytes no SDK sends; skipped under --ossv-driver sdk")  # issue 5
+    config.addinivalue_line(
+        "markers", "throttling: judges throttling; against the bundled emulator it runs on a second, throttling one"
+    )
     if not _active(config):
         return
     try:
@@ -197,6 +200,9 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"--ossv-driver sdk: {problem}")
     # --- end issue 5
     config.stash[STATE] = state
+    from conformance.logsafety import install_log_redaction  # issue 10: no log handler or report shows a secret
+
+    install_log_redaction(config, settings)
     from hypothesis import core
 
     setattr(core, "global_force_seed", state.seed)  # noqa: B010 - Hypothesis' own --hypothesis-seed does the same
@@ -288,29 +294,45 @@ def ossv_state(request: pytest.FixtureRequest) -> RunState:
     return state
 
 
+THROTTLED_QPS = 10.0  # the embedded throttling emulator: a burst of ten parallel deletes meets it
+
+
 @pytest.fixture(scope="session")
 def ossv_target(ossv_state: RunState) -> Iterator[Any]:
     """The endpoint under test, set up once per process and always cleaned up."""
+    yield from _serve_target(ossv_state, qps_limit=None, role="")
+
+
+@pytest.fixture(scope="session")
+def ossv_throttled_target(ossv_state: RunState, ossv_target: Any) -> Iterator[Any]:
+    """Where throttling is judged: against the bundled emulator, a second embedded one with a QPS limit (so
+    DV-THROTTLE-* are judged out of the box); against a configured endpoint, that endpoint itself."""
+    if not ossv_state.settings.uses_emulator:
+        yield ossv_target
+        return
+    yield from _serve_target(ossv_state, qps_limit=THROTTLED_QPS, role="q")
+
+
+def _serve_target(state: RunState, *, qps_limit: float | None, role: str) -> Iterator[Any]:
     from conformance.client import RawClient
     from conformance.naming import Names
     from conformance.ratelimit import RateBudget
     from conformance.target import Target
 
-    state = ossv_state
     settings = state.settings
     embedded = None
     if settings.uses_emulator:
         from conformance import launcher
 
-        embedded = launcher.start(settings)
+        embedded = launcher.start(settings, qps_limit=qps_limit)
         settings = embedded.settings
     budget = RateBudget(settings.max_rps, state.budget_path)
     client = RawClient(settings, budget)
     from conformance.drivers import make_driver  # issue 5: who sends the DeleteVectors under test
 
     driver = make_driver(str(state.extra.get("driver", "raw")), settings, client)
-    ledger = state.run_dir / "ledger" / f"{state.worker}.json"
-    target = Target(settings, client, Names(state.run_id, state.worker), ledger, driver=driver)
+    ledger = state.run_dir / "ledger" / f"{state.worker}{role}.json"
+    target = Target(settings, client, Names(state.run_id, state.worker + role), ledger, driver=driver)
     try:
         try:
             target.setup()
@@ -370,7 +392,8 @@ def case(request: pytest.FixtureRequest, ossv_state: RunState, ossv_target: Any)
     item = request.node
     recorder = item.stash.get(RECORDER, None) or _new_recorder(item, ossv_state)
     item.stash[RECORDER] = recorder
-    return Case(ossv_target, recorder, ossv_target.settings)
+    target = request.getfixturevalue("ossv_throttled_target") if item.get_closest_marker("throttling") else ossv_target
+    return Case(target, recorder, target.settings)
 
 
 def _check_id(item: pytest.Item) -> str:

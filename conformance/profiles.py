@@ -11,13 +11,14 @@ from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 PROFILES: dict[str, dict[str, int]] = {
-    # examples per property, steps per stateful run
-    "quick": {"max_examples": 6, "stateful_step_count": 12},
-    "default": {"max_examples": 30, "stateful_step_count": 25},
-    "nightly": {"max_examples": 300, "stateful_step_count": 50},
+    # examples per property, steps per stateful run, seconds a test may spend shrinking once it has failed
+    "quick": {"max_examples": 6, "stateful_step_count": 12, "shrink_budget_s": 8},
+    "default": {"max_examples": 30, "stateful_step_count": 25, "shrink_budget_s": 20},
+    "nightly": {"max_examples": 300, "stateful_step_count": 50, "shrink_budget_s": 60},
 }
 
 _active: settings | None = None
+_active_name = "default"
 
 
 def build(name: str, database_dir: str | None = ".hypothesis/examples") -> settings:
@@ -39,9 +40,15 @@ def build(name: str, database_dir: str | None = ".hypothesis/examples") -> setti
 
 
 def activate(name: str, database_dir: str | None = ".hypothesis/examples") -> settings:
-    global _active
+    global _active, _active_name
     _active = build(name, database_dir)
+    _active_name = name
     return _active
+
+
+def shrink_budget_s() -> float:
+    """How long a failed test may go on shrinking: a broken server still gets its report in time."""
+    return float(PROFILES[_active_name]["shrink_budget_s"])
 
 
 def current() -> settings:

@@ -126,7 +126,8 @@ class Recorder:
             elif req_id in self.passed:
                 req_outcome = Outcome.PASS
             else:
-                req_outcome, text = Outcome.SKIP, "declared but not exercised by any example of this run"
+                req_outcome = Outcome.SKIP
+                text = f"not exercised: {text}" if text else "declared but not exercised by any example of this run"
             result = CheckResult(
                 test_id=f"{self.test_id}[{req_id}]",
                 requirements=[req_id],

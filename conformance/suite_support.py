@@ -1,19 +1,26 @@
 """What a conformance property holds in its hands: the ``case`` fixture's object.
 
-It keeps the properties short and declarative: say what is stored, how the request is
-built from the fresh index, and let the harness judge. It also keeps the reproduction
-record (the world the request met and the request itself) with every example, so a
-failure can be replayed later without Hypothesis.
+It keeps the properties short and declarative: say what is stored, how the request is built from
+the fresh index, and let the harness judge. It also keeps the reproduction record (the world the
+request met and the request itself) with every example, so a failure can be replayed later without
+Hypothesis, and it bounds shrinking: once a test has failed, further examples get a time budget
+(the profile's ``shrink_budget_s``), after which Hypothesis' remaining shrink attempts are rejected
+unsent. The final replay of the minimal example always runs.
 """
 
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from hypothesis import reject
+
+from conformance import profiles
 from conformance.config import Settings
 from conformance.harness import Arena, DeleteHarness, Judged
+from conformance.limits import DOCUMENTED_QUERY
 from conformance.ops import delete_vectors_spec, sdk_spec
 from conformance.recorder import Recorder
 from conformance.records import AuthSpec, RequestSpec
@@ -28,16 +35,33 @@ def shown(value: Any) -> str:
     return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + f"... ({len(text)} characters)"
 
 
+def _final_replay() -> bool:
+    """True while Hypothesis replays the minimal failing example (or outside Hypothesis altogether)."""
+    try:
+        from hypothesis.control import current_build_context
+
+        return bool(current_build_context().is_final)
+    except Exception:
+        return True
+
+
 class Case:
     def __init__(self, target: Target, recorder: Recorder, settings: Settings) -> None:
         self.target = target
         self.recorder = recorder
         self.settings = settings
-        self.harness = DeleteHarness(target, recorder, settings.read_lag_s)
+        self.harness = DeleteHarness(target, recorder)
         self.sent_at_start = target.client.sent  # every request this test makes, setup included
+        self._failed_at: float | None = None
 
     def example(self, **inputs: Any) -> None:
         """Open a fresh example; ``inputs`` is what the report shows as the minimal example."""
+        if self.recorder.failures:
+            now = time.monotonic()
+            self._failed_at = self._failed_at or now
+            if now - self._failed_at > profiles.shrink_budget_s() and not _final_replay():
+                self.recorder.note("shrinking stopped at the profile's time budget")
+                reject()
         self.recorder.start_example(", ".join(f"{k}={shown(v)}" for k, v in inputs.items()))
 
     def delete(
@@ -84,11 +108,16 @@ def spec_json(spec: RequestSpec) -> dict[str, Any]:
     }
 
 
-def sdk_delete(
-    keys: Sequence[str] | None, *, auth: AuthSpec | None = None, extra: Mapping[str, object] | None = None
+def delete_request(
+    keys: Sequence[str] | None,
+    *,
+    auth: AuthSpec | None = None,
+    extra: Mapping[str, object] | None = None,
+    query: str = DOCUMENTED_QUERY,
 ) -> Callable[[Arena], RequestSpec]:
-    """The request the official SDK would send for these keys."""
-    return lambda arena: delete_vectors_spec(arena.bucket, arena.index, keys, auth=auth, extra_body=extra)
+    """A well-formed JSON DeleteVectors of these keys for the arena's index (body and headers as the SDK
+    writes them), on the documented request line unless ``query`` says otherwise."""
+    return lambda arena: delete_vectors_spec(arena.bucket, arena.index, keys, auth=auth, extra_body=extra, query=query)
 
 
 def raw_delete(
@@ -101,7 +130,7 @@ def raw_delete(
 
     def build(arena: Arena) -> RequestSpec:
         data = body(arena)
-        spec = sdk_spec("POST", arena.bucket, "deleteVectors=", data, auth=auth)
+        spec = sdk_spec("POST", arena.bucket, DOCUMENTED_QUERY, data, auth=auth)
         if headers is not None:
             spec = RequestSpec(spec.method, spec.query, spec.body, headers(data), spec.bucket, spec.auth)
         return spec

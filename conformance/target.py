@@ -22,19 +22,29 @@ from conformance.config import Settings
 from conformance.jsonparse import classify
 from conformance.judge import Snapshot, is_throttle
 from conformance.ledger import Ledger, Resource
+from conformance.limits import MAX_GET_KEYS, MAX_KEY_CHARS, MAX_PUT_VECTORS, MAX_UNIQUE_KEYS
 from conformance.naming import Names
 from conformance.ops import Listing, OperationFailed, VectorOps, get_vector_bucket_spec
 from conformance.recorder import HarnessError, Refused
 from conformance.records import Exchange, RequestSpec
+from conformance.waiting import Patience
 
 if TYPE_CHECKING:
     from conformance.drivers import Driver
 
 DIMENSION = 4
-PUT_BATCH = 500
+PUT_BATCH = MAX_PUT_VECTORS
 CANARY_COUNT = 8
 TRANSPORT_BUDGET_S = 8.0
 T = TypeVar("T")
+
+
+def _fetchable(key: str) -> bool:
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError:
+        return False
+    return 0 < len(key) <= MAX_KEY_CHARS and size <= MAX_KEY_CHARS
 
 
 def vector_for(key: str, salt: str) -> dict[str, Any]:
@@ -81,7 +91,7 @@ class Target:
         self.ops = VectorOps(client)
         self.names = names
         self.ledger = Ledger(ledger_path)
-        self.requests = 0
+        self.patience = Patience(settings.read_lag_s)
         self.buckets = Buckets(
             primary=settings.bucket or names.bucket("p"),
             second=None if settings.bucket else names.bucket("s"),
@@ -102,7 +112,6 @@ class Target:
 
     def send(self, spec: RequestSpec) -> Exchange:
         """The one place a request under test leaves: DeleteVectors through the driver, the rest raw."""
-        self.requests += 1
         if self.driver is not None and spec.query.startswith("deleteVectors"):
             return self.driver.send(spec)
         return self.client.send(spec)
@@ -114,7 +123,6 @@ class Target:
         deadline = started + budget_s
         delay = 0.2
         while True:
-            self.requests += 1
             try:
                 return call()
             except OperationFailed as err:
@@ -195,8 +203,8 @@ class Target:
         """Setup/cleanup deletes, always well formed and always aimed at the run's own index."""
         self.guard(bucket, index)
         unique = list(dict.fromkeys(keys))
-        for start in range(0, len(unique), 500):
-            chunk = unique[start : start + 500]
+        for start in range(0, len(unique), MAX_UNIQUE_KEYS):
+            chunk = unique[start : start + MAX_UNIQUE_KEYS]
             try:
                 self._delete_batch(bucket, index, chunk)
             except HarnessError as err:
@@ -215,6 +223,20 @@ class Target:
         )
         return {str(item.get("key")): canonical(item) for item in listing.items}
 
+    def still_returned(self, bucket: str, index: str, keys: Iterable[str]) -> frozenset[str]:
+        """Which of ``keys`` GetVectors still returns (the second read path: a deleted key must be gone from both).
+
+        Keys GetVectors cannot name as documented (empty, over 1024 characters or bytes, lone
+        surrogates) are not asked for."""
+        wanted = sorted(k for k in set(keys) if _fetchable(k))
+        found: set[str] = set()
+        for start in range(0, len(wanted), MAX_GET_KEYS):
+            chunk = wanted[start : start + MAX_GET_KEYS]
+            result = self.retrying("GetVectors", lambda chunk=chunk: self.ops.get_vectors(bucket, index, chunk))  # type: ignore[misc]
+            vectors = result.data.get("vectors", []) if isinstance(result.data, dict) else []
+            found |= {str(v.get("key")) for v in vectors if isinstance(v, dict)}
+        return frozenset(found & set(wanted))
+
     # --- safety
 
     def owns_bucket(self, bucket: str | None) -> bool:
@@ -232,14 +254,21 @@ class Target:
             raise Refused(f"refusing to send DeleteVectors to index {index!r} of bucket {bucket!r}: not this run's")
 
     def guard_spec(self, spec: RequestSpec) -> None:
-        """In a user's bucket, check every index name a lenient parser could read out of the body."""
+        """In a user's bucket, send only bodies every reading of which names one of the run's indexes, spelled
+        exactly ``indexName`` (a server matching member names case-insensitively could read another spelling)."""
         self.guard(spec.bucket, None)
         if spec.bucket != self.settings.bucket:
             return
         parsed = classify(spec.body)
         readings = (parsed.value,) if parsed.value is not None else parsed.readings
-        names = [r.get(k) for r in readings if isinstance(r, dict) for k in r if isinstance(k, str) and k.lower() == "indexname"]
-        if not names or not all(isinstance(n, str) and self.names.owns_index(n) for n in names):
+        safe = bool(readings) and all(
+            isinstance(r, dict)
+            and isinstance(r.get("indexName"), str)
+            and self.names.owns_index(r["indexName"])
+            and not any(isinstance(k, str) and k.lower() == "indexname" and k != "indexName" for k in r)
+            for r in readings
+        )
+        if not safe:
             raise Refused(
                 "sends a body whose index name cannot be guaranteed to be this run's; "
                 "not run inside a user's bucket (OSSV_BUCKET): use a suite-created bucket for it"
@@ -248,9 +277,11 @@ class Target:
     # --- the end
 
     def check_canary(self) -> str | None:
+        """The canary index is never named in any request: it must read as it was (reads may lag)."""
         if self.canary is None:
             return None
-        now = self.snapshot(*self.canary)
+        canary = self.canary
+        now = self.patience.until(lambda: self.snapshot(*canary), lambda snap: snap == self.canary_snapshot).value
         if now != self.canary_snapshot:
             changed = sorted(set(now) ^ set(self.canary_snapshot) | {k for k in now if now.get(k) != self.canary_snapshot.get(k)})
             return f"canary vectors changed during the run: {changed[:5]}"

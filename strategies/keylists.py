@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from hypothesis import strategies as st
 
+from conformance import limits
 from strategies._util import maybe_shuffled, seeded_sample, weighted
 from strategies.keys import MAX_KEY_LENGTH, near_miss_pairs, valid_keys
 
@@ -41,7 +42,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-MAX_UNIQUE_KEYS = 500
+MAX_UNIQUE_KEYS = limits.MAX_UNIQUE_KEYS
 """Documented maximum number of unique keys per DeleteVectors request."""
 
 _HEAD_MAX = 16  # drawn (varied) keys at the front of a big list; the rest is numbered filler

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from hypothesis import strategies as st
 
+from conformance import limits
 from strategies._util import weighted
 
 __all__ = [
@@ -45,7 +46,7 @@ __all__ = [
     "whitespace_variant_pairs",
 ]
 
-MAX_KEY_LENGTH = 1024
+MAX_KEY_LENGTH = limits.MAX_KEY_CHARS
 """Documented maximum key length (characters; we count code points)."""
 
 _PRINTABLE_ASCII = st.characters(min_codepoint=0x21, max_codepoint=0x7E)

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from conformance.catalog import driver_of
 from conformance.records import CheckResult, Level
 from conformance.reporting.files import SUMMARY_FILE, SUMMARY_SCHEMA, write_atomic
 from conformance.reporting.runinfo import RunInfo
@@ -19,6 +20,7 @@ from conformance.reporting.verdict import (
     check_level,
     empty_counts,
     outcome_counts,
+    UNJUDGED,
     requirement_verdict,
     verdict,
 )
@@ -49,6 +51,7 @@ def build_summary(info: RunInfo, results: Sequence[CheckResult | Mapping[str, An
         known.add(req_id)
         checks = per_req.get(req_id, [])
         counts = outcome_counts(checks) if checks else empty_counts()
+        applicable = driver_of(req_id) in (None, info.driver)
         requirements.append(
             {
                 "id": req_id,
@@ -57,7 +60,7 @@ def build_summary(info: RunInfo, results: Sequence[CheckResult | Mapping[str, An
                 "source": str(entry.get("source", "")),
                 "in_catalog": True,
                 "outcomes": counts,
-                "verdict": requirement_verdict(counts),
+                "verdict": requirement_verdict(counts, applicable),
                 "checks": sorted({str(c.get("test_id")) for c in checks}),
             }
         )
@@ -92,12 +95,29 @@ def build_summary(info: RunInfo, results: Sequence[CheckResult | Mapping[str, An
         "by_level": by_level,
         "requirements": requirements,
         "not_covered": [r["id"] for r in requirements if r["verdict"] == "not-covered"],
+        "not_applicable": [r["id"] for r in requirements if r["verdict"] == "not-applicable"],
+        "must_not_judged": _must_not_judged(requirements, per_req),
         "uncatalogued": [r["id"] for r in requirements if not r["in_catalog"]],
         "failures": _ids_with(events, "fail"),
         "known_failures": _ids_with(events, "xfail"),
         "news": _ids_with(events, "xpass"),
         "errors": _ids_with(events, "error"),
     }
+
+
+def _must_not_judged(
+    requirements: Sequence[Mapping[str, Any]], per_req: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> list[dict[str, str]]:
+    """Every MUST requirement this run did not judge, and why (what its checks said when they skipped or erred)."""
+    out = []
+    for req in requirements:
+        if req["level"] != Level.MUST.value or req["verdict"] not in UNJUDGED:
+            continue
+        reasons = [str(e.get("message") or "") for e in per_req.get(str(req["id"]), []) if e.get("outcome") in ("skip", "error")]
+        reasons = [r for r in dict.fromkeys(reasons) if r]
+        why = "; ".join(reasons[:3]) if reasons else "no check of this run names it"
+        out.append({"id": str(req["id"]), "why": why})
+    return out
 
 
 def write_summary(run_dir: Path, info: RunInfo, results: Sequence[CheckResult | Mapping[str, Any]]) -> dict[str, Any]:

@@ -57,10 +57,12 @@ def outcome_counts(results: Iterable[CheckResult | Event]) -> dict[str, int]:
     return counts
 
 
-def requirement_verdict(counts: Mapping[str, int]) -> str:
-    """A requirement's verdict from the outcomes of the checks naming it: fail|xfail|error|pass|observed|not-covered.
+def requirement_verdict(counts: Mapping[str, int], applicable: bool = True) -> str:
+    """A requirement's verdict from the outcomes of the checks naming it:
+    fail|xfail|error|pass|observed|not-covered|not-applicable.
 
-    Only-skipped counts as ``not-covered``: nothing judged it in this run.
+    Only-skipped counts as ``not-covered`` (nothing judged it in this run), or ``not-applicable`` when the
+    requirement belongs to a driver the run did not use (the SDK's requirements under the raw driver).
     """
     for outcome, name in (("fail", "fail"), ("xfail", "xfail"), ("error", "error")):
         if counts.get(outcome, 0):
@@ -69,7 +71,10 @@ def requirement_verdict(counts: Mapping[str, int]) -> str:
         return "pass"
     if counts.get("observed", 0):
         return "observed"
-    return "not-covered"
+    return "not-covered" if applicable else "not-applicable"
+
+
+UNJUDGED = frozenset({"not-covered", "error"})
 
 
 def check_level(event: Event, catalog_levels: Mapping[str, str]) -> str:

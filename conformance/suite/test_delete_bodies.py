@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from conformance.harness import Arena
@@ -17,6 +17,7 @@ from strategies.bodies import (
     NON_OBJECT_JSON_FAMILIES,
     WRONG_TYPE_FAMILY_NAMES,
     HeaderVariant,
+    Md5Mode,
     header_variants,
     malformed_families,
     valid_json_bodies,
@@ -88,9 +89,12 @@ def test_delete_vectors_any_json_formatting_accepted(case: Case, data: st.DataOb
 
 
 @pytest.mark.wire_only
-@requirements("DV-OBS-HEADERS", "DV-SUCCESS-204", "DV-REJECT-NO-EFFECT", "DV-NO-COLLATERAL", "DV-DELETES-REQUESTED")
+@requirements(
+    "DV-CONTENT-MD5", "DV-OBS-HEADERS", "DV-SUCCESS-204", "DV-REJECT-NO-EFFECT", "DV-NO-COLLATERAL", "DV-DELETES-REQUESTED"
+)
 @profile(10)
 @given(variant=header_variants(), keys=unique_key_lists(2))
+@example(variant=HeaderVariant(content_md5=Md5Mode.WRONG), keys=["doc-9"])
 def test_delete_vectors_content_type_and_md5_variants(case: Case, variant: HeaderVariant, keys: list[str]) -> None:
     import json
 

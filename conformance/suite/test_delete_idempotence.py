@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from conformance.judge import Verdict
 from conformance.suite._common import profile, requirements
-from conformance.suite_support import Case, sdk_delete
+from conformance.suite_support import Case, delete_request
 from strategies.keylists import DeleteScenario, KeySplit, delete_scenarios, permutations_of, split_pairs
 
 
@@ -18,8 +18,8 @@ def test_delete_vectors_repeated_delete_is_a_noop_with_the_same_answer(case: Cas
     case.example(scenario=scenario)
     keys = list(scenario.request)
     with case.harness.arena(scenario.stored, scenario.predeleted) as arena:
-        first = case.harness.check(arena, sdk_delete(keys)(arena))
-        second = case.harness.check(arena, sdk_delete(keys)(arena))
+        first = case.harness.check(arena, delete_request(keys)(arena))
+        second = case.harness.check(arena, delete_request(keys)(arena))
     same = first.response.status == second.response.status
     case.recorder.record(
         [
@@ -39,11 +39,11 @@ def test_delete_vectors_repeated_delete_is_a_noop_with_the_same_answer(case: Cas
 def test_delete_vectors_two_deletes_equal_one_delete_of_the_union(case: Case, split: KeySplit) -> None:
     case.example(split=split)
     with case.harness.arena(split.stored) as one:
-        first = case.harness.check(one, sdk_delete(list(split.first))(one))
-        second = case.harness.check(one, sdk_delete(list(split.second))(one))
+        first = case.harness.check(one, delete_request(list(split.first))(one))
+        second = case.harness.check(one, delete_request(list(split.second))(one))
         after_two = set(one.before[one.location])
     with case.harness.arena(split.stored) as other:
-        union = case.harness.check(other, sdk_delete(list(split.union()))(other))
+        union = case.harness.check(other, delete_request(list(split.union()))(other))
         after_union = set(other.before[other.location])
     if not all(200 <= j.response.status < 300 for j in (first, second, union)):
         # an undocumented rejection (e.g. of an unusual key) was judged on its own; the algebra needs three deletes
@@ -70,7 +70,7 @@ def test_delete_vectors_key_order_does_not_matter(case: Case, data: st.DataObjec
     left = []
     for keys in (list(scenario.request), shuffled):
         with case.harness.arena(scenario.stored) as arena:
-            judged = case.harness.check(arena, sdk_delete(keys)(arena))
+            judged = case.harness.check(arena, delete_request(keys)(arena))
             left.append((judged.response.status, set(arena.before[arena.location])))
     case.recorder.record(
         [

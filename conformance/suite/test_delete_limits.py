@@ -6,7 +6,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from conformance.suite._common import profile, requirements
-from conformance.suite_support import Case, sdk_delete
+from conformance.suite_support import Case, delete_request
 from strategies.keylists import lists_with_duplicates, oversized_unique_lists, unique_key_lists
 
 
@@ -15,7 +15,7 @@ from strategies.keylists import lists_with_duplicates, oversized_unique_lists, u
 @given(keys=oversized_unique_lists(501, 1000))
 def test_delete_vectors_more_than_500_unique_keys_rejected(case: Case, keys: list[str]) -> None:
     case.example(keys=keys)
-    case.delete(sdk_delete(keys), stored=keys[:600])
+    case.delete(delete_request(keys), stored=keys[:600])
 
 
 @requirements("DV-KEYS-EMPTY", "DV-REJECT-NO-EFFECT")
@@ -23,7 +23,7 @@ def test_delete_vectors_more_than_500_unique_keys_rejected(case: Case, keys: lis
 @given(stored=unique_key_lists(2))
 def test_delete_vectors_empty_key_list_rejected(case: Case, stored: list[str]) -> None:
     case.example(stored=stored, keys=[])
-    case.delete(sdk_delete([]), stored=stored)
+    case.delete(delete_request([]), stored=stored)
 
 
 @requirements("DV-OBS-DUPLICATES", "DV-OBS-RAW-OVER-500", "DV-NO-COLLATERAL", "DV-REJECT-NO-EFFECT", "DV-DELETES-REQUESTED")
@@ -34,7 +34,7 @@ def test_delete_vectors_duplicate_keys_delete_the_unique_set(case: Case, keys: l
     """Undocumented whether duplicates are accepted; if they are, exactly the unique set must go."""
     survivors = [k for k in survivors if k not in keys]
     case.example(keys=keys, survivors=survivors)
-    case.delete(sdk_delete(keys), stored=[*dict.fromkeys(keys), *survivors])
+    case.delete(delete_request(keys), stored=[*dict.fromkeys(keys), *survivors])
 
 
 @requirements("DV-OBS-KEY-LENGTH", "DV-NO-COLLATERAL", "DV-REJECT-NO-EFFECT")
@@ -43,4 +43,4 @@ def test_delete_vectors_duplicate_keys_delete_the_unique_set(case: Case, keys: l
 @example(bad="", neighbour="k")
 def test_delete_vectors_keys_outside_documented_length(case: Case, bad: str, neighbour: str) -> None:
     case.example(bad=bad, neighbour=neighbour)
-    case.delete(sdk_delete([bad, neighbour]), stored=[neighbour, "survivor"])
+    case.delete(delete_request([bad, neighbour]), stored=[neighbour, "survivor"])

@@ -7,8 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.harness import Arena
+from conformance.records import AuthKind, AuthSpec
 from conformance.suite._common import profile, requirements
-from conformance.suite_support import Case, raw_delete, sdk_delete
+from conformance.suite_support import Case, delete_request, raw_delete
 from strategies.keylists import unique_key_lists
 
 
@@ -17,7 +18,7 @@ from strategies.keylists import unique_key_lists
 @given(keys=unique_key_lists(3))
 def test_delete_vectors_missing_index_not_found(case: Case, keys: list[str]) -> None:
     case.example(keys=keys)
-    case.delete(sdk_delete(keys), stored=keys, index_exists=False, witnesses=True)
+    case.delete(delete_request(keys), stored=keys, index_exists=False, witnesses=True)
 
 
 @requirements("DV-NO-SUCH-BUCKET", "DV-NO-SUCH-BUCKET-CODE", "DV-NO-COLLATERAL")
@@ -25,25 +26,35 @@ def test_delete_vectors_missing_index_not_found(case: Case, keys: list[str]) -> 
 @given(keys=unique_key_lists(2))
 def test_delete_vectors_missing_bucket_not_found(case: Case, keys: list[str]) -> None:
     case.example(keys=keys)
-    case.delete(sdk_delete(keys), stored=keys, bucket_exists=False, index_exists=False, witnesses=True)
+    case.delete(delete_request(keys), stored=keys, bucket_exists=False, index_exists=False, witnesses=True)
 
 
 @pytest.mark.wire_only
 @requirements("DV-OBS-PRECEDENCE", "DV-NO-COLLATERAL", "DV-REJECT-NO-EFFECT")
-@pytest.mark.parametrize("index_exists", [False, True], ids=["missing_index", "existing_index"])
-@pytest.mark.parametrize("problem", ["malformed", "too_many", "empty", "keys_not_list"])
+@pytest.mark.parametrize(
+    ("index_exists", "signed"),
+    [(False, True), (False, False), (True, False)],
+    ids=["missing_index", "missing_index_unsigned", "existing_index_unsigned"],
+)
+@pytest.mark.parametrize("problem", ["malformed", "too_many", "empty", "keys_not_list", "keys_missing"])
 @profile(3)
 @given(data=st.data())
-def test_delete_vectors_error_precedence_recorded(case: Case, problem: str, index_exists: bool, data: st.DataObject) -> None:
-    """Two things wrong at once: the status class is certain, which code wins is recorded."""
+def test_delete_vectors_error_precedence_recorded(
+    case: Case, problem: str, index_exists: bool, signed: bool, data: st.DataObject
+) -> None:
+    """Two or three things wrong at once (the body, the index, the authentication): the status class is
+    certain and nothing may be deleted; which code wins is recorded."""
     import json
 
     def body(arena: Arena) -> bytes:
         index = arena.index
         if problem == "malformed":
             return b'{"indexName": "' + index.encode() + b'", "keys": ["doc-1",]}'
+        if problem == "keys_missing":
+            return json.dumps({"indexName": index}).encode()
         keys: object = {"too_many": [f"k{i}" for i in range(501)], "empty": [], "keys_not_list": "doc-1"}[problem]
         return json.dumps({"indexName": index, "keys": keys}).encode()
 
-    case.example(problem=problem, index_exists=index_exists)
-    case.delete(raw_delete(body), stored=["doc-1"], index_exists=index_exists, witnesses=not index_exists)
+    case.example(problem=problem, index_exists=index_exists, signed=signed)
+    auth = AuthSpec() if signed else AuthSpec(AuthKind.NONE)
+    case.delete(raw_delete(body, auth=auth), stored=["doc-1"], index_exists=index_exists, witnesses=not index_exists)

@@ -10,7 +10,6 @@ throttled delete the SDK's own retryer completes.
 from __future__ import annotations
 
 import threading
-import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -25,7 +24,7 @@ from conformance.judge import Verdict, judge_conventions
 from conformance.ops import delete_vectors_spec
 from conformance.records import AuthKind, AuthSpec, Exchange, SdkKind, SdkOutcome
 from conformance.suite._common import profile, requirements
-from conformance.suite_support import Case, sdk_delete
+from conformance.suite_support import Case, delete_request
 from conformance.target import canonical, vector_for
 from strategies.keylists import unique_key_lists
 from strategies.keys import non_bmp_keys, punctuation_keys, rtl_keys, unicode_keys
@@ -122,12 +121,7 @@ def _get(case: Case, sdk: Any, arena: Arena, keys: list[str]) -> dict[str, str]:
 
 def _get_until(case: Case, sdk: Any, arena: Arena, keys: list[str], wanted: set[str]) -> dict[str, str]:
     """GetVectors until it shows ``wanted`` or the configured read lag has passed."""
-    deadline = time.monotonic() + case.settings.read_lag_s
-    while True:
-        got = _get(case, sdk, arena, keys)
-        if set(got) == wanted or time.monotonic() >= deadline:
-            return got
-        time.sleep(0.2)
+    return case.target.patience.until(lambda: _get(case, sdk, arena, keys), lambda got: set(got) == wanted).value
 
 
 SDK_MODES = [AuthKind.PRESIGNED, AuthKind.STS, AuthKind.STS_PRESIGNED]
@@ -143,10 +137,7 @@ def test_sdk_sts_and_query_signed_deletes_succeed(case: Case, sdk: Any, kind: Au
     if kind in (AuthKind.STS, AuthKind.STS_PRESIGNED) and case.settings.sts is None:
         pytest.skip("needs an STS identity (OSSV_STS_ACCESS_KEY_ID, OSSV_STS_ACCESS_KEY_SECRET, OSSV_STS_TOKEN)")
     case.example(auth=kind.value, keys=keys)
-    judged = case.delete(sdk_delete(keys, auth=AuthSpec(kind)), stored=[*keys, "survivor"])
-    ok = 200 <= judged.response.status < 300
-    expected = f"{kind.value}-signed SDK request succeeds"
-    case.recorder.record([Verdict("DV-AUTH-VALID-VARIANTS", ok, expected, str(judged.response.status))])
+    case.delete(delete_request(keys, auth=AuthSpec(kind)), stored=[*keys, "survivor"])  # the oracle judges the variant
 
 
 ERRORS = ["missing_index", "missing_bucket", "too_many_keys", "no_keys", "other_account"]
@@ -162,15 +153,15 @@ def test_sdk_documented_errors_surface_as_service_errors(case: Case, sdk: Any, s
         pytest.skip("needs a second account (OSSV_OTHER_ACCOUNT_ID, OSSV_OTHER_ACCESS_KEY_ID, OSSV_OTHER_ACCESS_KEY_SECRET)")
     case.example(situation=situation, keys=keys)
     if situation == "missing_index":
-        case.delete(sdk_delete(keys), stored=keys, index_exists=False)
+        case.delete(delete_request(keys), stored=keys, index_exists=False)
     elif situation == "missing_bucket":
-        case.delete(sdk_delete(keys), stored=keys, bucket_exists=False, index_exists=False)
+        case.delete(delete_request(keys), stored=keys, bucket_exists=False, index_exists=False)
     elif situation == "too_many_keys":
-        case.delete(sdk_delete([*keys, *(f"k{i}" for i in range(501))]), stored=keys)
+        case.delete(delete_request([*keys, *(f"k{i}" for i in range(501))]), stored=keys)
     elif situation == "no_keys":
-        case.delete(sdk_delete([]), stored=keys)
+        case.delete(delete_request([]), stored=keys)
     else:
-        case.delete(sdk_delete(keys, auth=AuthSpec(AuthKind.OTHER_ACCOUNT)), stored=keys)
+        case.delete(delete_request(keys, auth=AuthSpec(AuthKind.OTHER_ACCOUNT)), stored=keys)
 
 
 @requirements("SDK-RETRY-COMPLETES", "SDK-ERROR-SURFACES", "DV-THROTTLE-CODE", "DV-NO-COLLATERAL")
@@ -203,12 +194,7 @@ def test_sdk_throttled_delete_completes_after_the_sdks_retries(case: Case, sdk: 
             case.recorder.note("the SDK never retried a throttled delete: the target did not throttle within the request budget")
             return
         gone = {k for b, _ in completed for k in b}
-        deadline = time.monotonic() + case.settings.read_lag_s
-        while True:
-            now = case.harness.snapshots([arena.location])[arena.location]
-            if not gone & set(now) or time.monotonic() >= deadline:
-                break
-            time.sleep(0.2)
+        now = case.target.patience.until(lambda: case.target.snapshot(*arena.location), lambda snap: not gone & set(snap)).value
         before = arena.before[arena.location]
     left = sorted(gone & set(now))
     lost = sorted(k for k in survivors if now.get(k) != before.get(k))

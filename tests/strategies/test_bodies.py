@@ -8,9 +8,10 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conformance.jsonparse import classify
 from strategies import bodies as b
 from tests.strategies.strict_json import rejects, strict_loads
 from tests.strategies.support import FAST, fast, minimal, reaches
@@ -198,3 +199,17 @@ def test_header_variants_render_md5_as_labelled(variant: b.HeaderVariant, body: 
 def test_header_variants_shrink_to_the_documented_headers() -> None:
     assert minimal(b.header_variants(), lambda _: True) == b.HeaderVariant("application/json", b.Md5Mode.CORRECT)
     reaches(b.header_variants(), lambda v: v.content_type is None)
+
+
+@pytest.mark.parametrize("family", sorted(b.FAMILY_CLASSES))
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_every_family_is_classed_by_the_oracles_one_definition(family: str, data: st.DataObject) -> None:
+    """The generator and the oracle share RFC 8259's definition: each family's bodies get the class it declares."""
+    strategy = dict(b.malformed_families("ossvcidx1", ["doc-1", "doc-2"]))[family]
+    body = data.draw(strategy)
+    assert classify(body).cls in b.FAMILY_CLASSES[family], (family, body[:80], classify(body).reason)
+
+
+def test_every_generated_family_declares_its_class() -> None:
+    assert {name for name, _ in b.malformed_families("ix", ["k"])} == set(b.FAMILY_CLASSES)
