@@ -3,6 +3,10 @@
 One small function per kind, collected in ``VARIANTS``; the raw client calls ``apply_auth``.
 Every wrong signature is built from conformance.signing's public pieces, never a second signer,
 so a variant differs from a valid request in exactly the one way its name says.
+
+Secrets stay ``Secret`` values here: a made-up secret or token is wrapped at birth, the signatures
+come back from signing as Secrets, and every wrong Authorization form is derived from the wire
+header signing wrote, so no function of this module unwraps one.
 """
 
 from __future__ import annotations
@@ -16,12 +20,16 @@ from datetime import datetime, timedelta
 
 from conformance import signing
 from conformance.records import AuthKind, AuthSpec
-from conformance.signing import Credentials, Headers, SignedRequest, SigningTrace
+from conformance.redact import redact_patterns, redact_wire_headers
+from conformance.secret import REDACTED, Secret
+from conformance.signing import Credentials, Headers, RedactedHeaders, SignedRequest, SigningTrace
 
 DEFAULT_SKEW_SECONDS = 20 * 60
 EXPIRED_PRESIGN_AGE_S = 10 * 60
 EXPIRED_PRESIGN_EXPIRY_S = 60
 MALFORMED_DETAILS = ("garbage", "empty", "no-credential", "no-signature", "bad-credential-shape")
+# Regions WRONG_REGION may sign with instead of the configured one (the first that differs from it).
+FALLBACK_REGIONS = ("cn-shanghai", "us-west-1", "cn-beijing")
 
 
 class MissingIdentity(LookupError):
@@ -68,15 +76,25 @@ class Unsigned:
     bucket: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Applied:
-    """A request after its AuthKind was applied; ``signature`` is what was computed (for redaction)."""
+    """A request after its AuthKind was applied; ``signature`` is what was computed (for redaction).
+
+    ``query`` and ``headers`` are the wire forms (signature and token in clear); the repr redacts them.
+    """
 
     query: str
     headers: Headers
-    signature: str | None = None
+    signature: Secret | None = None
     trace: SigningTrace | None = None
-    extra_secrets: tuple[str, ...] = ()
+    extra_secrets: tuple[Secret, ...] = ()
+
+    def __repr__(self) -> str:
+        signature = REDACTED if self.signature is not None else None
+        return (
+            f"Applied(query={redact_patterns(self.query)!r}, headers={redact_wire_headers(self.headers)!r}, "
+            f"signature={signature}, trace={self.trace!r}, extra_secrets=<{len(self.extra_secrets)}>)"
+        )
 
 
 Variant = Callable[[AuthSpec, Unsigned, Identities, datetime], Applied]
@@ -87,7 +105,7 @@ Variant = Callable[[AuthSpec, Unsigned, Identities, datetime], Applied]
 
 def replace_header(headers: Headers, name: str, value: str) -> Headers:
     """Set a header case-insensitively (first occurrence, keeping its spelling) or append it."""
-    out = list(headers)
+    out = RedactedHeaders(headers)
     lower = name.lower()
     for i, (key, _) in enumerate(out):
         if key.lower() == lower:
@@ -110,7 +128,7 @@ def _header(
     return signing.sign_header(
         method=req.method,
         query=req.query,
-        headers=list(req.headers) if headers is None else headers,
+        headers=RedactedHeaders(req.headers) if headers is None else headers,
         credentials=creds,
         region=region or ids.region,
         account_id=ids.account_id,
@@ -126,7 +144,7 @@ def _presign(
     return signing.presign(
         method=req.method,
         query=req.query,
-        headers=list(req.headers),
+        headers=RedactedHeaders(req.headers),
         credentials=creds,
         region=ids.region,
         account_id=ids.account_id,
@@ -137,7 +155,7 @@ def _presign(
 
 
 def _done(
-    signed: SignedRequest, *, headers: Headers | None = None, query: str | None = None, extra: tuple[str, ...] = ()
+    signed: SignedRequest, *, headers: Headers | None = None, query: str | None = None, extra: tuple[Secret, ...] = ()
 ) -> Applied:
     return Applied(
         query=signed.query if query is None else query,
@@ -172,7 +190,7 @@ def sts_presigned(auth: AuthSpec, req: Unsigned, ids: Identities, now: datetime)
 
 
 def none(auth: AuthSpec, req: Unsigned, ids: Identities, now: datetime) -> Applied:
-    return Applied(query=req.query, headers=list(req.headers))
+    return Applied(query=req.query, headers=RedactedHeaders(req.headers))
 
 
 # --- wrong identity -------------------------------------------------------------------
@@ -180,14 +198,14 @@ def none(auth: AuthSpec, req: Unsigned, ids: Identities, now: datetime) -> Appli
 
 def wrong_secret(auth: AuthSpec, req: Unsigned, ids: Identities, now: datetime) -> Applied:
     real = ids.need_primary()
-    fake = "wrong" + secrets.token_urlsafe(24)
+    fake = Secret("wrong" + secrets.token_urlsafe(24))
     return _done(_header(req, ids, Credentials(real.access_key_id, fake, real.security_token), now))
 
 
 def unknown_key_id(auth: AuthSpec, req: Unsigned, ids: Identities, now: datetime) -> Applied:
     ids.need_primary()
     key_id = "LTAI5tUnknown" + secrets.token_hex(6).upper()
-    return _done(_header(req, ids, Credentials(key_id, secrets.token_urlsafe(24)), now))
+    return _done(_header(req, ids, Credentials(key_id, Secret(secrets.token_urlsafe(24))), now))
 
 
 def other_account(auth: AuthSpec, req: Unsigned, ids: Identities, now: datetime) -> Applied:
@@ -202,17 +220,32 @@ def missing_sts_token(auth: AuthSpec, req: Unsigned, ids: Identities, now: datet
 
 def wrong_sts_token(auth: AuthSpec, req: Unsigned, ids: Identities, now: datetime) -> Applied:
     key = ids.need_sts()
-    token = "CAIS" + secrets.token_urlsafe(48)
-    return _done(_header(req, ids, Credentials(key.access_key_id, key.access_key_secret, token), now))
+    token = Secret("CAIS" + secrets.token_urlsafe(48))
+    return _done(_header(req, ids, Credentials(key.access_key_id, key.access_key_secret, token), now), extra=(token,))
 
 
 # --- wrong scope ----------------------------------------------------------------------
 
 
+def other_region(configured: str, wanted: str = "") -> str:
+    """``wanted`` when it is not the configured region, else the first fallback region that is not."""
+    if wanted and wanted != configured:
+        return wanted
+    return next(r for r in FALLBACK_REGIONS if r != configured)
+
+
 def wrong_region(auth: AuthSpec, req: Unsigned, ids: Identities, now: datetime) -> Applied:
-    # Self-consistent for the other region (scope and ARN), as an SDK configured with the wrong region signs.
-    region = auth.detail or ("us-west-1" if ids.region == "cn-shanghai" else "cn-shanghai")
-    return _done(_header(req, ids, ids.need_primary(), now, region=region))
+    """Self-consistent for another region (scope and ARN), as an SDK configured with the wrong region signs.
+
+    ``detail`` names the region; when it is the configured one (the strategy cannot know which that
+    is) a different one is used, so the request is always wrong. The region is checked in the scope
+    actually signed, not taken on trust.
+    """
+    signed = _header(req, ids, ids.need_primary(), now, region=other_region(ids.region, auth.detail))
+    signed_region = signed.trace.scope.split("/")[1]
+    if signed_region == ids.region:  # pragma: no cover - other_region guarantees it; a guard against regressions
+        raise AssertionError(f"WRONG_REGION signed with the configured region {ids.region!r}")
+    return _done(signed)
 
 
 def wrong_product(auth: AuthSpec, req: Unsigned, ids: Identities, now: datetime) -> Applied:
@@ -275,15 +308,17 @@ def tampered_query(auth: AuthSpec, req: Unsigned, ids: Identities, now: datetime
 def malformed_authorization(auth: AuthSpec, req: Unsigned, ids: Identities, now: datetime) -> Applied:
     signed = _header(req, ids, ids.need_primary(), now)
     creds = ids.need_primary()
-    sig, scope = signed.trace.signature, signed.trace.scope
+    scope = signed.trace.scope
     short_scope = "/".join(scope.split("/")[:2])  # date/region: the credential loses two parts
+    header = _authorization(signed)  # the valid wire value; each broken form is cut from it
+    signature_part = header[header.rindex(",Signature=") + 1 :]  # "Signature=<hex>"
     detail = auth.detail or "garbage"
     forms = {
         "garbage": "this is not an authorization header",
         "empty": "",
-        "no-credential": f"{signing.ALGORITHM} Signature={sig}",
+        "no-credential": f"{signing.ALGORITHM} {signature_part}",
         "no-signature": f"{signing.ALGORITHM} Credential={creds.access_key_id}/{scope}",
-        "bad-credential-shape": f"{signing.ALGORITHM} Credential={creds.access_key_id}/{short_scope},Signature={sig}",
+        "bad-credential-shape": f"{signing.ALGORITHM} Credential={creds.access_key_id}/{short_scope},{signature_part}",
     }
     if detail not in forms:
         raise ValueError(f"MALFORMED_AUTHORIZATION detail must be one of {MALFORMED_DETAILS}, got {detail!r}")
@@ -293,8 +328,10 @@ def malformed_authorization(auth: AuthSpec, req: Unsigned, ids: Identities, now:
 def truncated_signature(auth: AuthSpec, req: Unsigned, ids: Identities, now: datetime) -> Applied:
     """Keep ``detail`` hex digits of the signature (default 63: one short)."""
     signed = _header(req, ids, ids.need_primary(), now)
-    keep = int(auth.detail) if auth.detail else len(signed.trace.signature) - 1
-    value = _authorization(signed).replace(f"Signature={signed.trace.signature}", f"Signature={signed.trace.signature[:keep]}")
+    length = len(signed.trace.signature)
+    keep = min(max(int(auth.detail), 0), length) if auth.detail else length - 1
+    header = _authorization(signed)  # ends with ",Signature=<hex>"
+    value = header[: len(header) - (length - keep)]
     return _done(signed, headers=replace_header(signed.headers, "Authorization", value))
 
 
@@ -313,7 +350,7 @@ def wrong_canonical_uri(auth: AuthSpec, req: Unsigned, ids: Identities, now: dat
     headers = replace_header(list(req.headers), "x-oss-date", timestamp)
     headers = replace_header(headers, "Date", signing.rfc1123(now))
     if creds.security_token:
-        headers = replace_header(headers, "x-oss-security-token", creds.security_token)
+        headers = replace_header(headers, "x-oss-security-token", creds.security_token.reveal())  # the wire form
     headers = replace_header(headers, "x-oss-content-sha256", signing.UNSIGNED_PAYLOAD)
     scope = signing.build_scope(timestamp[:8], ids.region)
     creq = signing.canonical_request(

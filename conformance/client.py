@@ -5,6 +5,12 @@ missing Content-Type, duplicate headers, a bare ``?deleteVectors``), so this cli
 what addressing and signing need and strips everything ``requests`` would add on its own. It
 never raises for transport problems (they are part of the record) and it redacts each
 Exchange before returning it, so no secret or signature leaves this module in clear.
+
+The wire form of a request (URL with a presigned signature or token, the Authorization and token
+headers) exists only inside a ``_Wire`` value and the ``WireHeaders`` handed to ``requests``; both
+print redacted, so a traceback through ``send`` shows no secret. While a request is in flight
+its signature is known to the log filter (conformance.logsafety), which redacts it from the HTTP
+library's debug log wherever it is echoed.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import http.client
 import ipaddress
 import time
 from collections.abc import Callable, ItemsView, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from urllib.parse import urlsplit
@@ -22,12 +29,13 @@ import urllib3.exceptions
 from requests.structures import CaseInsensitiveDict
 from urllib3.util import SKIP_HEADER
 
-from conformance import __version__
+from conformance import __version__, logsafety
 from conformance.auth_variants import Identities, MissingIdentity, Unsigned, apply_auth
 from conformance.config import ConfigError, Settings
 from conformance.ratelimit import RateBudget
 from conformance.records import Exchange, ReceivedResponse, RequestSpec, SentRequest
-from conformance.redact import Redactor
+from conformance.redact import Redactor, redact_patterns, redact_wire_headers
+from conformance.signing import RedactedHeaders
 
 __all__ = ["USER_AGENT", "MissingIdentity", "RawClient", "is_direct_host", "virtual_host"]
 
@@ -98,6 +106,20 @@ class WireHeaders(CaseInsensitiveDict[str]):
     def copy(self) -> WireHeaders:
         return WireHeaders(self.pairs)
 
+    def __repr__(self) -> str:
+        return f"WireHeaders({redact_wire_headers(self.pairs)!r})"
+
+
+@dataclass(frozen=True, repr=False)
+class _Wire:
+    """A request's wire form: where it goes and its header lines, signature and token in clear."""
+
+    url: str
+    headers: list[tuple[str, str]]
+
+    def __repr__(self) -> str:
+        return f"_Wire(url={redact_patterns(self.url)!r}, headers={redact_wire_headers(self.headers)!r})"
+
 
 def _has(headers: Iterable[tuple[str, str]], name: str) -> bool:
     lower = name.lower()
@@ -131,6 +153,7 @@ class RawClient:
         self.session = session
         self._clock = clock or (lambda: datetime.now(UTC))
         self.redactor = Redactor.of(settings.secrets)
+        logsafety.register(settings.secrets)  # the log filter learns secrets the launcher made up, too
         self.identities = Identities(
             region=settings.region,
             account_id=settings.account_id,
@@ -160,7 +183,7 @@ class RawClient:
 
     def wire_headers(self, spec: RequestSpec, signed: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """The full header list as it goes on the wire: Host first, then the spec's and signing's."""
-        headers = list(signed)
+        headers = RedactedHeaders(signed)
         if not _has(headers, "Host"):
             headers.insert(0, ("Host", self.host_for(spec.bucket)))
         if not _has(headers, "User-Agent"):
@@ -176,38 +199,38 @@ class RawClient:
         unsigned = Unsigned(method=spec.method, query=spec.query, headers=spec.headers, body=spec.body, bucket=spec.bucket)
         applied = apply_auth(spec.auth, unsigned, self.identities, self._clock())
         redactor = self.redactor.with_secrets(applied.extra_secrets)
-        url = self.url_for(spec.bucket, applied.query)
-        headers = self.wire_headers(spec, applied.headers)
+        wire = _Wire(self.url_for(spec.bucket, applied.query), self.wire_headers(spec, applied.headers))
         sent = SentRequest(
             method=spec.method,
-            url=redactor.redact_url(url),
-            headers=redactor.redact_headers(headers),
+            url=redactor.redact_url(wire.url),
+            headers=redactor.redact_headers(wire.headers),
             body=redactor.redact_bytes(spec.body),
         )
 
-        prepared = self.session.prepare_request(requests.Request(method=spec.method, url=url.split("?", 1)[0]))
+        prepared = self.session.prepare_request(requests.Request(method=spec.method, url=wire.url.split("?", 1)[0]))
         prepared.method = spec.method  # requests upper-cases it; send it as given
-        prepared.url = url  # byte-for-byte: requests would re-quote the query
-        suppress = [] if _has(headers, "Accept-Encoding") else [("Accept-Encoding", SKIP_HEADER)]  # no http.client default
-        prepared.headers = WireHeaders(headers + suppress)
+        prepared.url = wire.url  # byte-for-byte: requests would re-quote the query
+        suppress = [] if _has(wire.headers, "Accept-Encoding") else [("Accept-Encoding", SKIP_HEADER)]  # no http.client default
+        prepared.headers = WireHeaders(wire.headers + suppress)
         prepared.body = spec.body if spec.body else None
 
         if self.budget is not None:
             self.budget.acquire()
         started = time.perf_counter()
         try:
-            response = self.session.send(
-                prepared,
-                timeout=self.settings.request_timeout_s,
-                verify=self.settings.verify_tls,
-                allow_redirects=False,
-                stream=True,
-            )
-            try:
-                body = response.raw.read(decode_content=False)
-                raw_headers = tuple((str(k), str(v)) for k, v in response.raw.headers.items())
-            finally:
-                response.close()
+            with logsafety.in_flight(applied.extra_secrets):  # urllib3 logs the request line, query and all
+                response = self.session.send(
+                    prepared,
+                    timeout=self.settings.request_timeout_s,
+                    verify=self.settings.verify_tls,
+                    allow_redirects=False,
+                    stream=True,
+                )
+                try:
+                    body = response.raw.read(decode_content=False)
+                    raw_headers = tuple((str(k), str(v)) for k, v in response.raw.headers.items())
+                finally:
+                    response.close()
         except (requests.RequestException, OSError, ValueError, http.client.HTTPException, urllib3.exceptions.HTTPError) as exc:
             elapsed = time.perf_counter() - started
             error = redactor.redact_text(f"{type(exc).__name__}: {exc}")

@@ -4,6 +4,11 @@ Every setting has a TOML key, an environment variable, a CLI flag and a default,
 data in ``SETTINGS``. Precedence: CLI flag > environment > TOML file (``config_file`` or
 ``OSSV_CONFIG``) > default. Every problem is a ``ConfigError`` whose message is one line naming
 the setting and where its value came from. ``Settings`` prints only in redacted form.
+
+Secrets (access key secrets, STS tokens) are wrapped in ``Secret`` the moment they are read
+from the environment or the TOML file, so no local variable or field holds one in clear; they are
+refused on the command line (a command line is visible to other users and lands in logs and
+reports). An endpoint URL carrying user information is refused without echoing it.
 """
 
 from __future__ import annotations
@@ -12,13 +17,14 @@ import dataclasses
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from conformance.redact import REDACTED, mask_key_id
+from conformance.secret import Secret, secret_or_none
 from conformance.signing import Credentials
 
 CONFIG_ENV = "OSSV_CONFIG"
@@ -50,19 +56,47 @@ def _opt_text(value: object) -> str | None:
     return text or None
 
 
+def _opt_secret(value: object) -> Secret | None:
+    """A secret setting: a Secret (or a str, wrapped at once); whitespace around it is not part of it."""
+    if isinstance(value, str):
+        value = Secret(value)
+    if not isinstance(value, Secret):
+        raise _Invalid("expected a string")
+    return secret_or_none(value.strip())
+
+
+def shown_url(text: str) -> str:
+    """A URL as it may be printed: any user information (``user:password@``) replaced by ``<redacted>``."""
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "", text
+    end = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    netloc = rest[:end]
+    if "@" in netloc:
+        netloc = REDACTED + "@" + netloc.rpartition("@")[2]
+    return (scheme + sep if sep else "") + netloc + rest[end:]
+
+
 def _endpoint(value: object) -> str | None:
     text = _opt_text(value)
     if text is None:
         return None
-    parts = urlsplit(text)
+    shown = shown_url(text)
+    if shown != text:
+        raise _Invalid(
+            "user information (user:password@) is not allowed in the endpoint URL; "
+            f"credentials come from OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET; got {shown!r}"
+        )
+    try:
+        parts: SplitResult = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise _Invalid(f"expected an http(s) URL with a host and a valid port, got {text!r}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise _Invalid(f"expected an http(s) URL with a host, got {text!r}")
-    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise _Invalid(f"expected scheme://host[:port] only, got {text!r}")
-    try:
-        _ = parts.port
-    except ValueError as exc:
-        raise _Invalid(f"bad port in {text!r}") from exc
+    del port
     return f"{parts.scheme}://{parts.netloc}"
 
 
@@ -191,27 +225,27 @@ SETTINGS: tuple[SettingDef, ...] = (
     SettingDef("account_id", "OSSV_ACCOUNT_ID", None, _digits, "Account (UID) that owns the buckets; digits only"),
     SettingDef("bucket", "OSSV_BUCKET", None, _bucket, "An existing vector bucket to work in; unset: the suite creates its own"),
     SettingDef("access_key_id", "OSS_ACCESS_KEY_ID", None, _opt_text, "Primary AccessKey id", key_id=True),
-    SettingDef("access_key_secret", "OSS_ACCESS_KEY_SECRET", None, _opt_text, "Primary AccessKey secret", secret=True),
+    SettingDef("access_key_secret", "OSS_ACCESS_KEY_SECRET", None, _opt_secret, "Primary AccessKey secret", secret=True),
     SettingDef(
         "session_token",
         "OSS_SESSION_TOKEN",
         None,
-        _opt_text,
+        _opt_secret,
         "STS token of the primary identity, if it is temporary",
         secret=True,
     ),
     SettingDef("sts_access_key_id", "OSSV_STS_ACCESS_KEY_ID", None, _opt_text, "STS identity: AccessKey id", key_id=True),
     SettingDef(
-        "sts_access_key_secret", "OSSV_STS_ACCESS_KEY_SECRET", None, _opt_text, "STS identity: AccessKey secret", secret=True
+        "sts_access_key_secret", "OSSV_STS_ACCESS_KEY_SECRET", None, _opt_secret, "STS identity: AccessKey secret", secret=True
     ),
-    SettingDef("sts_token", "OSSV_STS_TOKEN", None, _opt_text, "STS identity: security token", secret=True),
+    SettingDef("sts_token", "OSSV_STS_TOKEN", None, _opt_secret, "STS identity: security token", secret=True),
     SettingDef("other_account_id", "OSSV_OTHER_ACCOUNT_ID", None, _digits, "A second account without rights on the bucket"),
     SettingDef("other_access_key_id", "OSSV_OTHER_ACCESS_KEY_ID", None, _opt_text, "Second account: AccessKey id", key_id=True),
     SettingDef(
         "other_access_key_secret",
         "OSSV_OTHER_ACCESS_KEY_SECRET",
         None,
-        _opt_text,
+        _opt_secret,
         "Second account: AccessKey secret",
         secret=True,
     ),
@@ -248,7 +282,8 @@ def settings_table_markdown() -> str:
     lines.append("")
     lines.append(
         f"Precedence: CLI flag > environment > TOML file (`--ossv-config` or `{CONFIG_ENV}`) > default. "
-        "Secrets print as `<redacted>`; key ids keep their first four characters."
+        "Secrets are read only from the environment or the TOML file (never a flag) and print as `<redacted>`; "
+        "key ids keep their first four characters."
     )
     return "\n".join(lines)
 
@@ -256,23 +291,32 @@ def settings_table_markdown() -> str:
 # --- the settings object ----------------------------------------------------------
 
 
+SecretSetting = Secret | str | None
+"""What a secret field accepts; it always holds a ``Secret`` (or None) once the Settings exist."""
+
+_SECRET_FIELDS = tuple(s.name for s in SETTINGS if s.secret)
+
+
 @dataclass(frozen=True, repr=False)
 class Settings:
-    """Everything configurable, validated; printable only through ``redacted()``."""
+    """Everything configurable, validated; printable only through ``redacted()``.
+
+    Secret fields accept a plain str (the launcher fills them in) and hold it as a ``Secret``.
+    """
 
     endpoint: str | None = None
     region: str = "cn-hangzhou"
     account_id: str | None = None
     bucket: str | None = None
     access_key_id: str | None = None
-    access_key_secret: str | None = None
-    session_token: str | None = None
+    access_key_secret: SecretSetting = None
+    session_token: SecretSetting = None
     sts_access_key_id: str | None = None
-    sts_access_key_secret: str | None = None
-    sts_token: str | None = None
+    sts_access_key_secret: SecretSetting = None
+    sts_token: SecretSetting = None
     other_account_id: str | None = None
     other_access_key_id: str | None = None
-    other_access_key_secret: str | None = None
+    other_access_key_secret: SecretSetting = None
     max_rps: float | None = None
     target: str = "emulator"
     profile: str = "default"
@@ -282,23 +326,34 @@ class Settings:
     read_lag_s: float = 10.0
     verify_tls: bool = True
 
+    def __post_init__(self) -> None:
+        for name in _SECRET_FIELDS:
+            object.__setattr__(self, name, secret_or_none(getattr(self, name)))
+
+    def _secret(self, name: str) -> Secret | None:
+        value = getattr(self, name)
+        return value if isinstance(value, Secret) else None
+
     @property
     def primary(self) -> Credentials | None:
         """The main identity (with OSS_SESSION_TOKEN when set); None until an endpoint is known."""
-        if self.access_key_id and self.access_key_secret:
-            return Credentials(self.access_key_id, self.access_key_secret, self.session_token)
+        secret = self._secret("access_key_secret")
+        if self.access_key_id and secret:
+            return Credentials(self.access_key_id, secret, self._secret("session_token"))
         return None
 
     @property
     def sts(self) -> Credentials | None:
-        if self.sts_access_key_id and self.sts_access_key_secret and self.sts_token:
-            return Credentials(self.sts_access_key_id, self.sts_access_key_secret, self.sts_token)
+        secret, token = self._secret("sts_access_key_secret"), self._secret("sts_token")
+        if self.sts_access_key_id and secret and token:
+            return Credentials(self.sts_access_key_id, secret, token)
         return None
 
     @property
     def other(self) -> Credentials | None:
-        if self.other_account_id and self.other_access_key_id and self.other_access_key_secret:
-            return Credentials(self.other_access_key_id, self.other_access_key_secret)
+        secret = self._secret("other_access_key_secret")
+        if self.other_account_id and self.other_access_key_id and secret:
+            return Credentials(self.other_access_key_id, secret)
         return None
 
     @property
@@ -306,9 +361,9 @@ class Settings:
         return self.endpoint is None
 
     @property
-    def secrets(self) -> tuple[str, ...]:
-        """Every secret and token value configured, for building a Redactor."""
-        return tuple(str(getattr(self, s.name)) for s in SETTINGS if s.secret and getattr(self, s.name))
+    def secrets(self) -> tuple[Secret, ...]:
+        """Every secret and token value configured (as Secrets), for building a Redactor."""
+        return tuple(value for value in (self._secret(name) for name in _SECRET_FIELDS) if value)
 
     def redacted(self) -> dict[str, object]:
         """The only printable form: secrets as ``<redacted>``, key ids masked."""
@@ -341,8 +396,12 @@ class Settings:
         target: str | None = None,
     ) -> Settings:
         """Fill in what the embedded emulator's launcher knows once it has started."""
+        try:
+            checked_endpoint = _endpoint(endpoint)
+        except _Invalid as exc:
+            raise ConfigError(f"endpoint (with_endpoint): {exc}") from None
         changes: dict[str, Any] = {
-            "endpoint": _endpoint(endpoint),
+            "endpoint": checked_endpoint,
             "account_id": _digits(account_id),
             "access_key_id": credentials.access_key_id,
             "access_key_secret": credentials.access_key_secret,
@@ -373,10 +432,29 @@ def _cli_key(key: str) -> str | None:
     return name if name in _BY_NAME else None
 
 
+class _Environment(Mapping[str, str]):
+    """The environment as load_settings sees it; prints as its size, never its values (secrets live there)."""
+
+    def __init__(self, inner: Mapping[str, str]) -> None:
+        self._inner = inner
+
+    def __getitem__(self, key: str) -> str:
+        return self._inner[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._inner)
+
+    def __len__(self) -> int:
+        return len(self._inner)
+
+    def __repr__(self) -> str:
+        return f"<environment: {len(self._inner)} variables>"
+
+
 def _read_toml(path: Path, source: str) -> dict[str, object]:
     try:
         with path.open("rb") as handle:
-            data = tomllib.load(handle)
+            data: dict[str, object] = _wrap_secrets(tomllib.load(handle))
     except FileNotFoundError:
         raise ConfigError(f"{source}: file not found: {str(path)!r}") from None
     except tomllib.TOMLDecodeError as exc:
@@ -387,6 +465,11 @@ def _read_toml(path: Path, source: str) -> dict[str, object]:
         if key not in _BY_NAME:
             raise ConfigError(f"{key} (config file {path}): unknown setting; known: {', '.join(_BY_NAME)}")
     return data
+
+
+def _wrap_secrets(data: dict[str, Any]) -> dict[str, object]:
+    """Secret settings of a TOML file as Secrets, the moment they are parsed."""
+    return {k: Secret(v) if k in _SECRET_FIELDS and isinstance(v, str) else v for k, v in data.items()}
 
 
 def _label(setting: SettingDef, origin: str) -> str:
@@ -407,7 +490,7 @@ def load_settings(
     CLI keys may be setting names (``max_rps``) or flags (``--ossv-max-rps``); a value of None
     means "not given" (argparse's default). ``config`` in ``cli`` names the TOML file too.
     """
-    env = os.environ if environ is None else environ
+    env = _Environment(os.environ if environ is None else environ)
     cli = cli or {}
     cli_values: dict[str, object] = {}
     config_from_cli: object = None
@@ -420,6 +503,12 @@ def load_settings(
         name = _cli_key(key)
         if name is None:
             raise ConfigError(f"{key} (command line): unknown setting")
+        if _BY_NAME[name].secret:
+            setting = _BY_NAME[name]
+            raise ConfigError(
+                f"{setting.flag} (command line): secrets are accepted only from the environment ({setting.env}) "
+                "or the config file, never a flag (value not shown)"
+            )
         cli_values[name] = value
 
     file_values: dict[str, object] = {}
@@ -440,12 +529,12 @@ def load_settings(
         if s.name in cli_values:
             raw, origin = cli_values[s.name], "cli"
         elif s.env in env:
-            raw, origin = env[s.env], "environment"
+            raw, origin = (Secret(env[s.env]) if s.secret else env[s.env]), "environment"
         elif s.name in file_values:
             raw, origin = file_values[s.name], file_origin
         else:
             continue
-        if isinstance(raw, str) and not raw.strip():
+        if isinstance(raw, str | Secret) and not raw.strip():
             continue  # an empty value means "not set"
         try:
             parsed = s.parse(raw)

@@ -10,11 +10,25 @@ from __future__ import annotations
 import enum
 import logging
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
 
-REDACTED = "<redacted>"
+from conformance.secret import REDACTED, Secret
+
+__all__ = [
+    "MIN_LITERAL_LENGTH",
+    "REDACTED",
+    "SENSITIVE",
+    "RedactingFilter",
+    "Redactor",
+    "Rule",
+    "mask_credential",
+    "mask_key_id",
+    "redact_authorization",
+    "redact_patterns",
+    "redact_wire_headers",
+]
 # Literals shorter than this are not scrubbed from free text: replacing every "ab" would make
 # bodies unreadable, and such a short value is no secret anyway. Structured redaction still applies.
 MIN_LITERAL_LENGTH = 4
@@ -70,39 +84,78 @@ def redact_authorization(value: str) -> str:
     return _CREDENTIAL_RE.sub(_mask_group, _SIGNATURE_RE.sub(_redact_group, value))
 
 
-def _literal_forms(secret: str) -> set[str]:
-    return {secret, quote(secret, safe=""), quote(secret, safe="/"), quote_plus(secret)}
+def redact_patterns(text: str) -> str:
+    """Every sensitive pattern (``Signature=``, ``x-oss-signature=``, tokens, key ids), no literals.
+
+    For printing values whose secrets are not known here: a header block, a query, a log line.
+    """
+    text = _SIGNATURE_RE.sub(_redact_group, text)
+    text = _QUERY_SECRET_RE.sub(_redact_group, text)
+    text = _CREDENTIAL_RE.sub(_mask_group, text)
+    text = _ENCODED_CREDENTIAL_RE.sub(_mask_group, text)
+    return _TOKEN_LINE_RE.sub(_redact_group, text)
 
 
-@dataclass(frozen=True)
+_TOKEN_LINE_RE = re.compile(r"(x-oss-security-token\s*:\s*)(\S+)", re.IGNORECASE)
+
+
+def redact_wire_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Headers as they may be printed: each sensitive one rewritten by its rule (no literals needed)."""
+    return [(name, _apply_rule(name, value)) for name, value in headers]
+
+
+def _apply_rule(name: str, value: str) -> str:
+    rule = _RULES.get(name.lower())
+    if rule is Rule.SECRET:
+        return REDACTED
+    if rule is Rule.AUTHORIZATION:
+        return redact_authorization(value)
+    if rule is Rule.CREDENTIAL:
+        return mask_credential(value)
+    return value
+
+
+def _as_secrets(values: Iterable[str | Secret | None]) -> frozenset[Secret]:
+    return frozenset(v if isinstance(v, Secret) else Secret(v) for v in values if v)
+
+
+@dataclass(frozen=True, repr=False)
 class Redactor:
-    """Knows the secret literals in play; every printable record goes through one of these."""
+    """Knows the secrets in play (as ``Secret`` values) and every form in which one could be echoed.
 
-    secrets: frozenset[str] = frozenset()
+    Each secret is scrubbed plain, URL-encoded (either hex case), JSON-escaped and base64-encoded,
+    from text and from bytes. Its repr never shows them.
+    """
+
+    secrets: frozenset[Secret] = frozenset()
+    _forms: tuple[Secret, ...] = field(default=(), init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        secrets = _as_secrets(self.secrets)  # plain str accepted too
+        forms = {form for secret in secrets if len(secret) >= MIN_LITERAL_LENGTH for form in secret.forms()}
+        object.__setattr__(self, "secrets", secrets)
+        # longest first, so a secret containing another is replaced whole
+        object.__setattr__(self, "_forms", tuple(sorted(forms, key=len, reverse=True)))
 
     @classmethod
-    def of(cls, secrets: Iterable[str | None]) -> Redactor:
+    def of(cls, secrets: Iterable[str | Secret | None]) -> Redactor:
         """Build from secrets, tokens and signatures; empty/None values are ignored."""
-        return cls(frozenset(s for s in secrets if s))
+        return cls(_as_secrets(secrets))
 
-    def with_secrets(self, extra: Iterable[str | None]) -> Redactor:
+    def with_secrets(self, extra: Iterable[str | Secret | None]) -> Redactor:
         """A redactor that also scrubs ``extra`` (e.g. the signature computed for one request)."""
-        return Redactor(self.secrets | frozenset(s for s in extra if s))
+        added = _as_secrets(extra) - self.secrets
+        return Redactor(self.secrets | added) if added else self
+
+    def __repr__(self) -> str:
+        return f"Redactor(<{len(self.secrets)} secrets>)"
 
     # --- literals ------------------------------------------------------------------
 
-    def _forms(self) -> list[str]:
-        forms: set[str] = set()
-        for secret in self.secrets:
-            if len(secret) >= MIN_LITERAL_LENGTH:
-                forms |= _literal_forms(secret)
-        # longest first, so a secret containing another is replaced whole
-        return sorted(forms, key=lambda s: (-len(s), s))
-
     def scrub(self, text: str) -> str:
-        """Replace every known secret literal (plain or URL-encoded) in ``text``."""
-        for form in self._forms():
-            text = text.replace(form, REDACTED)
+        """Replace every known secret, in every echoed form, in ``text``."""
+        for form in self._forms:
+            text = form.scrub(text)
         return text
 
     def redact_bytes(self, data: bytes) -> bytes:
@@ -110,21 +163,14 @@ class Redactor:
 
         Patterns (``Signature=...``) are not applied here: a generated vector key could contain them.
         """
-        for form in self._forms():
-            data = data.replace(form.encode("utf-8"), REDACTED.encode("ascii"))
+        for form in self._forms:
+            data = form.scrub_bytes(data)
         return data
 
     # --- structure ------------------------------------------------------------------
 
     def redact_header_value(self, name: str, value: str) -> str:
-        rule = _RULES.get(name.lower())
-        if rule is Rule.SECRET:
-            value = REDACTED
-        elif rule is Rule.AUTHORIZATION:
-            value = redact_authorization(value)
-        elif rule is Rule.CREDENTIAL:
-            value = mask_credential(value)
-        return self.scrub(value)
+        return self.scrub(_apply_rule(name, value))
 
     def redact_headers(self, headers: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
         return tuple((name, self.redact_header_value(name, value)) for name, value in headers)
@@ -155,26 +201,37 @@ class Redactor:
 
     def redact_text(self, text: str) -> str:
         """For log lines and messages: literals plus every sensitive pattern."""
-        text = self.scrub(text)
-        text = _SIGNATURE_RE.sub(_redact_group, text)
-        text = _QUERY_SECRET_RE.sub(_redact_group, text)
-        text = _CREDENTIAL_RE.sub(_mask_group, text)
-        text = _ENCODED_CREDENTIAL_RE.sub(_mask_group, text)
-        return re.sub(r"(x-oss-security-token\s*:\s*)(\S+)", _redact_group, text, flags=re.IGNORECASE)
+        return redact_patterns(self.scrub(text))
 
 
 class RedactingFilter(logging.Filter):
-    """A logging filter that renders each record and passes the text through a Redactor."""
+    """A logging filter that renders each record and passes the text through a Redactor.
 
-    def __init__(self, redactor: Redactor, name: str = "") -> None:
+    ``redactor`` is a Redactor, or a function returning the one to use now (secrets learnt
+    during the run, signatures of the request in flight). Idempotent: a record that passes
+    several filtered handlers is redacted each time to the same text.
+    """
+
+    def __init__(self, redactor: Redactor | Callable[[], Redactor], name: str = "") -> None:
         super().__init__(name)
-        self.redactor = redactor
+        self._redactor = redactor
+
+    @property
+    def redactor(self) -> Redactor:
+        return self._redactor if isinstance(self._redactor, Redactor) else self._redactor()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self.redactor.redact_text(record.getMessage())
+        redactor = self.redactor
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: keep pytest's/logging's own error path, redacted
+            message = f"{record.msg!s} {record.args!r}"
+        record.msg = redactor.redact_text(message)
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = self.redactor.redact_text(record.exc_text)
+            record.exc_text = redactor.redact_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redactor.redact_text(record.stack_info)
         return True

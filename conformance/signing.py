@@ -7,6 +7,13 @@ function so that a test (or a deliberately broken request) can stop at any stage
 
 Headers are carried as ordered ``(name, value)`` lists because the wire may hold
 duplicates and odd spellings that a dict would hide.
+
+Secrets, tokens and signatures are ``Secret`` values (conformance.secret): every function here
+accepts a plain str as well (the emulator verifies with plain strings). They are unwrapped in
+two places only: the innermost HMAC (``signing_key``, ``compute_signature``) and the wire form
+of a request (the token header or query parameter, the Authorization value, ``x-oss-signature``).
+Every value that holds a wire form (``SignedRequest``, ``SigningTrace``, the header lists signing
+returns) prints with its signature and token redacted.
 """
 
 from __future__ import annotations
@@ -20,6 +27,9 @@ from email.utils import format_datetime
 from functools import lru_cache
 from urllib.parse import quote
 
+from conformance.redact import redact_patterns, redact_wire_headers
+from conformance.secret import REDACTED, Secret, reveal, secret_or_none
+
 ALGORITHM = "OSS4-HMAC-SHA256"
 DEFAULT_PRODUCT = "oss"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
@@ -29,22 +39,40 @@ DEFAULT_PRESIGN_SECONDS = 900
 Headers = list[tuple[str, str]]
 
 
-@dataclass(frozen=True)
-class Credentials:
-    """An access key pair, optionally with an STS token; never printed in clear."""
-
-    access_key_id: str
-    access_key_secret: str = field(repr=False)
-    security_token: str | None = field(default=None, repr=False)
+class RedactedHeaders(list[tuple[str, str]]):
+    """A header list as sent (clear values, for the wire) that prints with Authorization and token redacted."""
 
     def __repr__(self) -> str:
-        token = ", security_token=<redacted>" if self.security_token else ""
-        return f"Credentials(access_key_id={self.access_key_id!r}, access_key_secret=<redacted>{token})"
+        return repr(redact_wire_headers(self))
+
+    __str__ = __repr__
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
+class Credentials:
+    """An access key pair, optionally with an STS token; the secret and token are ``Secret`` values."""
+
+    access_key_id: str
+    access_key_secret: Secret = field(repr=False)
+    security_token: Secret | None = field(default=None, repr=False)
+
+    def __init__(self, access_key_id: str, access_key_secret: str | Secret, security_token: str | Secret | None = None) -> None:
+        object.__setattr__(self, "access_key_id", access_key_id)
+        object.__setattr__(self, "access_key_secret", Secret(access_key_secret))
+        object.__setattr__(self, "security_token", secret_or_none(security_token))
+
+    def __repr__(self) -> str:
+        token = f", security_token={REDACTED}" if self.security_token else ""
+        return f"Credentials(access_key_id={self.access_key_id!r}, access_key_secret={REDACTED}{token})"
+
+
+@dataclass(frozen=True, repr=False)
 class SigningTrace:
-    """Every intermediate value of one signature, for tests and deliberate corruption."""
+    """Every intermediate value of one signature, for tests and deliberate corruption.
+
+    The canonical forms hold an STS token in clear when one was signed (it is a signed header or
+    query parameter); the repr redacts it, and the signature is a ``Secret``.
+    """
 
     timestamp: str
     scope: str
@@ -54,16 +82,28 @@ class SigningTrace:
     additional_headers: tuple[str, ...]
     canonical_request: str
     string_to_sign: str
-    signature: str
+    signature: Secret
+
+    def __repr__(self) -> str:
+        return (
+            f"SigningTrace(timestamp={self.timestamp!r}, scope={self.scope!r}, canonical_uri={self.canonical_uri!r}, "
+            f"canonical_query={redact_patterns(self.canonical_query)!r}, "
+            f"canonical_headers={redact_patterns(self.canonical_headers)!r}, additional_headers={self.additional_headers!r}, "
+            f"canonical_request={redact_patterns(self.canonical_request)!r}, string_to_sign={self.string_to_sign!r}, "
+            f"signature={REDACTED})"
+        )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SignedRequest:
-    """What signing produced: the final query string and header list, and how."""
+    """What signing produced: the final query string and header list (wire forms), and how."""
 
     query: str
     headers: Headers
     trace: SigningTrace
+
+    def __repr__(self) -> str:
+        return f"SignedRequest(query={redact_patterns(self.query)!r}, headers={redact_wire_headers(self.headers)!r}, trace=...)"
 
 
 # --- small pieces -----------------------------------------------------------------
@@ -175,24 +215,33 @@ def string_to_sign(timestamp: str, scope: str, request: str) -> str:
     return f"{ALGORITHM}\n{timestamp}\n{scope}\n{digest}"
 
 
+def signing_key(secret: str | Secret, date: str, region: str, product: str = DEFAULT_PRODUCT) -> bytes:
+    """The HMAC chain depends only on (secret, date, region, product): a verifier sees the same one all day.
+
+    The innermost computation: the only place the access key secret is unwrapped.
+    """
+    return _signing_key(secret if isinstance(secret, Secret) else Secret(secret), date, region, product)
+
+
 @lru_cache(maxsize=256)
-def signing_key(secret: str, date: str, region: str, product: str = DEFAULT_PRODUCT) -> bytes:
-    """The HMAC chain depends only on (secret, date, region, product): a verifier sees the same one all day."""
-    key = hmac.new(("aliyun_v4" + secret).encode("utf-8"), date.encode("utf-8"), hashlib.sha256).digest()
+def _signing_key(secret: Secret, date: str, region: str, product: str) -> bytes:
+    key = hmac.new(b"aliyun_v4" + secret.encode(), date.encode("utf-8"), hashlib.sha256).digest()
     for part in (region, product, TERMINATOR):
         key = hmac.new(key, part.encode("utf-8"), hashlib.sha256).digest()
     return key
 
 
-def compute_signature(secret: str, date: str, region: str, product: str, to_sign: str) -> str:
-    return hmac.new(signing_key(secret, date, region, product), to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+def compute_signature(secret: str | Secret, date: str, region: str, product: str, to_sign: str) -> Secret:
+    """The hex signature, as a Secret."""
+    return Secret(hmac.new(signing_key(secret, date, region, product), to_sign.encode("utf-8"), hashlib.sha256).hexdigest())
 
 
-def authorization_value(access_key_id: str, scope: str, additional: Sequence[str], signature: str) -> str:
+def authorization_value(access_key_id: str, scope: str, additional: Sequence[str], signature: str | Secret) -> str:
+    """The Authorization header as it goes on the wire (the signature in clear: hold it in a RedactedHeaders)."""
     value = f"{ALGORITHM} Credential={access_key_id}/{scope}"
     if additional:
         value += f",AdditionalHeaders={';'.join(additional)}"
-    return value + f",Signature={signature}"
+    return value + ",Signature=" + reveal(signature)
 
 
 def _set_header(headers: Headers, name: str, value: str) -> None:
@@ -213,7 +262,7 @@ def _trace(
     method: str,
     query: str,
     headers: Headers,
-    secret: str,
+    secret: str | Secret,
     timestamp: str,
     region: str,
     product: str,
@@ -257,12 +306,12 @@ def sign_header(
     additional_headers: Iterable[str] | None = None,
 ) -> SignedRequest:
     """Authorization-header form, adding the same headers in the same order as the SDK."""
-    out: Headers = list(headers)
+    out = RedactedHeaders(headers)
     timestamp = iso8601_basic(at)
     _set_header(out, "x-oss-date", timestamp)
     _set_header(out, "Date", rfc1123(at))
     if credentials.security_token:
-        _set_header(out, "x-oss-security-token", credentials.security_token)
+        _set_header(out, "x-oss-security-token", credentials.security_token.reveal())
     _set_header(out, "x-oss-content-sha256", UNSIGNED_PAYLOAD)
     additional = select_additional_headers(out, additional_headers)
     trace = _trace(
@@ -314,14 +363,14 @@ def presign(
         }
     )
     if credentials.security_token:
-        pairs["x-oss-security-token"] = quote(credentials.security_token, safe="")
+        pairs["x-oss-security-token"] = quote(credentials.security_token.reveal(), safe="")
     if additional:
         pairs["x-oss-additional-headers"] = quote(";".join(additional), safe="")
     signed_query = "&".join(f"{k}={v}" if v else k for k, v in pairs.items())
     trace = _trace(
         method=method,
         query=signed_query,
-        headers=list(headers),
+        headers=RedactedHeaders(headers),
         secret=credentials.access_key_secret,
         timestamp=timestamp,
         region=region,
@@ -330,8 +379,8 @@ def presign(
         bucket=bucket,
         additional=additional,
     )
-    final_query = signed_query + f"&x-oss-signature={quote(trace.signature, safe='')}"
-    return SignedRequest(query=final_query, headers=list(headers), trace=trace)
+    final_query = signed_query + "&x-oss-signature=" + quote(trace.signature.reveal(), safe="")
+    return SignedRequest(query=final_query, headers=RedactedHeaders(headers), trace=trace)
 
 
 # --- the verifier's side ----------------------------------------------------------
@@ -393,7 +442,7 @@ def verify_trace(
     method: str,
     query: str,
     headers: Sequence[tuple[str, str]],
-    secret: str,
+    secret: str | Secret,
     timestamp: str,
     credential: ParsedCredential,
     account_id: str,
@@ -403,12 +452,14 @@ def verify_trace(
 ) -> SigningTrace:
     """Recompute what the signature of a received request should be.
 
-    ``uri`` overrides the canonical URI (a verifier accepting an alternative ARN form).
+    ``uri`` overrides the canonical URI (a verifier accepting an alternative ARN form). ``secret``
+    may be a plain str or a Secret; the trace's ``signature`` is a Secret (compare it with ``==``
+    or ``hmac.compare_digest(trace.signature.encode(), ...)``).
     """
     return _trace(
         method=method,
         query=query,
-        headers=list(headers),
+        headers=RedactedHeaders(headers),
         secret=secret,
         timestamp=timestamp,
         region=credential.region,

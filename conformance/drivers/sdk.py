@@ -7,6 +7,10 @@ is sent only if the SDK, called the ordinary way, would put exactly those bytes 
 (same body bytes, same Content-Type and Content-MD5, a signature mode the SDK has); anything
 else raises ``NotExpressible``. The Exchange returned is the last attempt, carrying an
 ``SdkOutcome``: the result object or exception the SDK handed its caller.
+
+The SDK's credentials provider hands out the configured ``Secret`` values and unwraps them only
+when the SDK's signer reads them (for its HMAC and the token header), and every captured wire
+request is held in a value that prints redacted, so no frame of ours shows one in clear.
 """
 
 from __future__ import annotations
@@ -30,13 +34,15 @@ from alibabacloud_oss_v2 import validation as oss_validation
 from alibabacloud_oss_v2.transport import RequestsHttpClient
 from urllib3.util.retry import Retry
 
+from conformance import logsafety
 from conformance.client import is_direct_host
 from conformance.config import ConfigError, Settings
 from conformance.drivers import NotExpressible, sdk_version
 from conformance.ops import content_md5
 from conformance.ratelimit import RateBudget
 from conformance.records import AuthKind, Exchange, ReceivedResponse, RequestSpec, SdkKind, SdkOutcome, SentRequest
-from conformance.redact import Redactor
+from conformance.redact import Redactor, redact_patterns, redact_wire_headers
+from conformance.secret import Secret
 from conformance.signing import Credentials
 
 __all__ = ["SDK_AUTH", "SdkCall", "SdkDriver", "Wiretap"]
@@ -125,7 +131,93 @@ def _fields(body: bytes) -> tuple[str | None, list[str] | None]:
     return index_name, keys
 
 
+# --- the SDK's credentials -------------------------------------------------------------------
+
+
+class SdkCredentials:
+    """What the SDK's signer asks its credentials provider for, backed by our Secret-holding Credentials.
+
+    Duck-types ``alibabacloud_oss_v2.credentials.Credentials``: the secret and the token are
+    unwrapped only when the SDK reads them to sign (its HMAC, its token header), and the object
+    prints redacted.
+    """
+
+    expiration = None
+
+    def __init__(self, credentials: Credentials) -> None:
+        self._credentials = credentials
+
+    @property
+    def access_key_id(self) -> str:
+        return self._credentials.access_key_id
+
+    @property
+    def access_key_secret(self) -> str:
+        return self._credentials.access_key_secret.reveal()
+
+    @property
+    def security_token(self) -> str | None:
+        token = self._credentials.security_token
+        return token.reveal() if token is not None else None
+
+    def has_keys(self) -> bool:
+        return bool(self._credentials.access_key_id) and bool(self._credentials.access_key_secret)
+
+    def is_expired(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"SdkCredentials({self._credentials!r})"
+
+
+class SdkCredentialsProvider:
+    """A static credentials provider (the SDK's interface: ``get_credentials()``) that holds Secrets."""
+
+    def __init__(self, credentials: Credentials) -> None:
+        self._credentials = SdkCredentials(credentials)
+
+    def get_credentials(self) -> SdkCredentials:
+        return self._credentials
+
+    def __repr__(self) -> str:
+        return f"SdkCredentialsProvider({self._credentials!r})"
+
+
 # --- capturing the wire -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class _Captured:
+    """One attempt's request as it went on the wire (signature and token in clear); prints redacted."""
+
+    method: str
+    url: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def __repr__(self) -> str:
+        return f"_Captured({self.method} {redact_patterns(self.url)!r}, headers={redact_wire_headers(self.headers)!r})"
+
+    def signatures(self) -> tuple[Secret, ...]:
+        found = _SIGNATURE.findall(self.url)
+        found += [s for k, v in self.headers if k.lower() == "authorization" for s in _SIGNATURE.findall(v)]
+        return tuple(Secret(s) for s in found)
+
+
+def _captured(sdk_request: Any, wire: requests.Response | None) -> _Captured:
+    if wire is not None:
+        prepared = wire.request
+        method, url = str(prepared.method), str(prepared.url)
+        headers = [(str(k), str(v)) for k, v in prepared.headers.items()]
+        body = prepared.body
+    else:
+        method, url = str(sdk_request.method), str(sdk_request.url)
+        headers = [(str(k), str(v)) for k, v in sdk_request.headers.items() if v is not None]
+        body = sdk_request.body
+    data = body.encode("utf-8") if isinstance(body, str) else bytes(body or b"")
+    if not any(k.lower() == "host" for k, _ in headers):
+        headers.insert(0, ("Host", urlsplit(url).netloc))  # http.client adds it; show it as sent
+    return _Captured(method, url, headers, data)
 
 
 class Wiretap:
@@ -179,22 +271,14 @@ class Wiretap:
         return response
 
     def _record(self, sdk_request: Any, wire: requests.Response | None, elapsed: float, error: str | None) -> None:
-        if wire is not None:
-            prepared = wire.request
-            method, url = str(prepared.method), str(prepared.url)
-            headers = [(str(k), str(v)) for k, v in prepared.headers.items()]
-            body = prepared.body
-        else:
-            method, url = str(sdk_request.method), str(sdk_request.url)
-            headers = [(str(k), str(v)) for k, v in sdk_request.headers.items() if v is not None]
-            body = sdk_request.body
-        data = body.encode("utf-8") if isinstance(body, str) else bytes(body or b"")
-        if not any(k.lower() == "host" for k, _ in headers):
-            headers.insert(0, ("Host", urlsplit(url).netloc))  # http.client adds it; show it as sent
-        signatures = _SIGNATURE.findall(url)
-        signatures += [s for k, v in headers if k.lower() == "authorization" for s in _SIGNATURE.findall(v)]
-        redactor = self._redactor.with_secrets(signatures)
-        sent = SentRequest(method, redactor.redact_url(url), redactor.redact_headers(headers), redactor.redact_bytes(data))
+        captured = _captured(sdk_request, wire)
+        redactor = self._redactor.with_secrets(captured.signatures())
+        sent = SentRequest(
+            captured.method,
+            redactor.redact_url(captured.url),
+            redactor.redact_headers(captured.headers),
+            redactor.redact_bytes(captured.body),
+        )
         received = None
         if wire is not None:
             source = wire.raw.headers if wire.raw is not None else wire.headers  # raw: duplicates and spelling kept
@@ -232,6 +316,7 @@ class SdkDriver:
         self.settings = settings
         self.version = sdk_version() or "unknown"
         self.redactor = Redactor.of(settings.secrets)
+        logsafety.register(settings.secrets)
         session = requests.Session()
         session.trust_env = False  # config.py is the only reader of the environment (no proxies from it)
         adapter = requests.adapters.HTTPAdapter(
@@ -272,9 +357,7 @@ class SdkDriver:
                 if creds is None:
                     raise NotExpressible(f"no {identity} identity configured")
                 cfg = oss.config.load_default()
-                cfg.credentials_provider = oss.credentials.StaticCredentialsProvider(
-                    creds.access_key_id, creds.access_key_secret, creds.security_token
-                )
+                cfg.credentials_provider = SdkCredentialsProvider(creds)
                 cfg.region = self.settings.region
                 cfg.account_id = self.settings.account_id
                 cfg.endpoint = self.settings.endpoint

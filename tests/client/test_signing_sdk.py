@@ -17,6 +17,7 @@ from conformance.signing import Credentials
 
 sdk_types = pytest.importorskip("alibabacloud_oss_v2.types", reason="alibabacloud-oss-v2 (test dependency) not installed")
 sdk_signer = pytest.importorskip("alibabacloud_oss_v2.signer.vectors_v4")
+from conformance.drivers.sdk import SdkCredentials  # noqa: E402 - needs the SDK
 
 PRINTABLE = st.characters(min_codepoint=0x20, max_codepoint=0x7E)
 TOKEN_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~%"
@@ -88,7 +89,7 @@ def _sdk_sign(
         region=region,
         bucket=bucket,
         request=request,
-        credentials=sdk_types.Credentials(creds.access_key_id, creds.access_key_secret, creds.security_token),
+        credentials=SdkCredentials(creds),  # the SDK driver's Secret-backed credentials, as the SDK's signer reads them
         signing_time=at,
         additional_headers=additional,
     )
