@@ -180,9 +180,7 @@ def test_plugin_run_leaks_nothing(recording_emulator: tuple[EmulatorServer, set[
         f"--junitxml={junit}",
         f"--log-file={log_file}",
     ]
-    proc = subprocess.run(
-        cmd, env=env_for(ENV, server.url, EXTRA_ENV), capture_output=True, text=True, timeout=300, cwd=tmp_path
-    )
+    proc = subprocess.run(cmd, env=env_for(ENV, server.url, EXTRA_ENV), capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-2000:]
     outputs = {"stdout": proc.stdout.encode(), "stderr": proc.stderr.encode(), **_files(report_dir, junit, log_file)}
     assert len(outputs) >= 8 and str(junit) in outputs
