@@ -30,7 +30,7 @@ class Req:
     """A request as data: what the oracle reads."""
 
     body: object = None  # a dict or list made JSON, or bytes sent as they are
-    auth: AuthSpec = AuthSpec()
+    auth: AuthSpec = AuthSpec()  # noqa: RUF009 - frozen, and the default identity is what a plain request has
     content_type: str | None = "application/json"
     md5: str = "correct"  # correct | absent | wrong | garbage | empty
     bucket_exists: bool = True
@@ -60,7 +60,12 @@ ALONE: list[tuple[str, str, tuple[Allowed, ...] | None, Req]] = [
     ("wrong_secret", "DV-AUTH-INVALID", (ANY_4XX,), Req(valid(), auth=AuthSpec(AuthKind.WRONG_SECRET))),
     ("missing_bucket", "DV-NO-SUCH-BUCKET", (Allowed(404),), Req(valid(), bucket_exists=False, index_exists=False)),
     ("wrong_md5", "DV-CONTENT-MD5", (Allowed(400, INVALID_DIGEST),), Req(valid(), md5="wrong")),
-    ("signed_md5_of_other_bytes", "DV-CONTENT-MD5", (Allowed(400, INVALID_DIGEST),), Req(valid(), auth=AuthSpec(AuthKind.TAMPERED_BODY_MD5))),
+    (
+        "signed_md5_of_other_bytes",
+        "DV-CONTENT-MD5",
+        (Allowed(400, INVALID_DIGEST),),
+        Req(valid(), auth=AuthSpec(AuthKind.TAMPERED_BODY_MD5)),
+    ),
     ("unreadable_md5", "DV-CONTENT-MD5", (ANY_4XX,), Req(valid(), md5="garbage")),
     ("malformed", "DV-MALFORMED-JSON", (Allowed(400, MALFORMED_JSON),), Req(b'{"indexName": "x", "keys": ["a",]}')),
     ("trailing_garbage", "DV-MALFORMED-JSON", (Allowed(400, MALFORMED_JSON),), Req(json.dumps(valid()).encode() + b"x")),

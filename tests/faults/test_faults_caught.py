@@ -57,14 +57,19 @@ CAUGHT_BY: dict[str, tuple[str, set[str], tuple[str, ...]]] = {
     "auth_anonymous_allowed": ("without_authentication", {"DV-AUTH-REQUIRED"}, ()),
     "auth_anonymous_401": ("without_authentication", {"DV-AUTH-REQUIRED"}, ()),
     "auth_sts_token_unchecked": ("wrong_signatures and sts_token", {"DV-AUTH-INVALID"}, ()),
-    "auth_reject_presigned": ("presigned_and_sts and presigned", {"DV-SUCCESS-204", "DV-AUTH-VALID-VARIANTS"}, ()),
-    "auth_reject_sts": ("presigned_and_sts and sts", {"DV-SUCCESS-204", "DV-AUTH-VALID-VARIANTS"}, ()),
+    "auth_reject_presigned": ("presigned_and_sts and presigned", {"DV-AUTH-VALID-VARIANTS"}, ()),
+    "auth_reject_sts": ("presigned_and_sts and sts", {"DV-AUTH-VALID-VARIANTS"}, ()),
     "auth_unknown_key_accepted": ("wrong_signatures and unknown_key", {"DV-AUTH-INVALID"}, ()),
     "throttle_429": ("throttled", {"DV-THROTTLE-CODE"}, ()),
     "throttle_collateral": ("throttled", {"DV-THROTTLE-PARTIAL", "DV-NO-COLLATERAL"}, ()),
     "throttle_without_limit": ("500_unique_keys_accepted", {"DV-THROTTLE-RETRY"}, ()),
+    # where the suite used to read nothing, or accept any answer
+    "get_shows_deleted": (VALID, {"DV-DELETES-REQUESTED"}, ()),
+    "server_error_on_duplicates": ("duplicate_keys", {"DV-NO-SERVER-ERROR"}, ()),
+    "md5_unchecked": ("content_type_and_md5", {"DV-CONTENT-MD5"}, ()),
+    "retry_after_throttle_noop": ("throttled", {"DV-THROTTLE-RETRY", "DV-DELETES-REQUESTED"}, ()),
 }
-NEEDS_THROTTLING = {"throttle_429", "throttle_collateral"}
+NEEDS_THROTTLING = {"throttle_429", "throttle_collateral", "retry_after_throttle_noop"}
 
 
 def test_every_fault_has_a_catching_check() -> None:
