@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("base")
     compare.add_argument("new")
     compare.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    compare.add_argument("--out", help="where compare.html and compare.md/.json go (default: the NEW results directory)")
 
     replay = sub.add_parser("replay", help="re-send a failure's request and judge it again (no Hypothesis)")
     replay.add_argument("run_dir")
@@ -167,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if ns.command == "compare":
             from conformance.reporting.compare import compare_main
 
-            return compare_main([ns.base, ns.new, "--format", ns.format])
+            return compare_main([ns.base, ns.new, "--format", ns.format, *(["--out", ns.out] if ns.out else [])])
         if ns.command == "replay":
             from conformance.replay import replay_main
 

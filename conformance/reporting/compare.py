@@ -4,6 +4,10 @@ A check is identified by its test id alone (the xdist worker that ran it is inci
 workers ran it, its outcome is the worst of theirs. Nothing is re-judged: outcomes come from the
 records, verdicts from ``verdict.py``.
 
+``compare_main`` prints the diff (Markdown or JSON) and writes it, with ``compare.html`` (one
+self-contained page, the answer first), into an output directory: ``--out DIR``, by default the
+NEW results directory, so the page travels with the run it judges.
+
 ``regressed`` is the nightly job's exit status: a binding check (MUST, or SHOULD when strict) that
 now fails unexpectedly and did not before (including one that errored before, and a new check that
 fails). A check that passed and now errors is *not* a regression: it is listed as "could not judge".
@@ -19,9 +23,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from conformance.reporting.files import EVENTS_DIR, RESULTS_FILE, SUMMARY_FILE
+from conformance.reporting.files import EVENTS_DIR, RESULTS_FILE, SUMMARY_FILE, write_atomic
 from conformance.reporting.merge import read_results
 from conformance.reporting.verdict import empty_counts, is_binding, requirement_verdict
+
+COMPARE_HTML, COMPARE_MD, COMPARE_JSON = "compare.html", "compare.md", "compare.json"
 
 # Worst first: the outcome a check gets when several workers disagree.
 _SEVERITY = ("fail", "error", "xfail", "xpass", "pass", "observed", "skip")
@@ -384,14 +390,137 @@ def render_markdown(diff: RunDiff) -> str:
     return "\n".join(lines)
 
 
+def _section_html(title: str, changes: Sequence[CheckChange], anchor: str, observed: bool = False) -> str:
+    from conformance.reporting.html import e
+
+    if not changes:
+        return ""
+    if observed:
+        head = ["check", "requirements", "before", "now"]
+        rows = [
+            [
+                f'<span class="mono">{e(c.check_id)}</span>',
+                e(", ".join(c.requirements)),
+                f"<pre>{e(c.base_observed or c.base_outcome)}</pre>",
+                f"<pre>{e(c.new_observed or c.new_outcome)}</pre>",
+            ]
+            for c in changes
+        ]
+    else:
+        head = ["check", "level", "requirements", "was", "now", "message"]
+        rows = [
+            [
+                f'<span class="mono">{e(c.check_id)}</span>',
+                e(c.level),
+                e(", ".join(c.requirements)),
+                f'<span class="r-{e(c.base_outcome)}">{e(c.base_outcome or "–")}</span>',
+                f'<span class="r-{e(c.new_outcome)}">{e(c.new_outcome or "–")}</span>',
+                e(c.message),
+            ]
+            for c in changes
+        ]
+    thead = "".join(f"<th>{e(h)}</th>" for h in head)
+    tbody = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    table = f"<table><thead><tr>{thead}</tr></thead><tbody>{tbody}</tbody></table>"
+    return f'<h2 id="{e(anchor)}">{e(title)} ({len(changes)})</h2>{table}'
+
+
+def _link(text: str, anchor: str) -> str:
+    from conformance.reporting.html import e
+
+    return f'<a href="#{e(anchor)}">{e(text)}</a>'
+
+
+def render_html(diff: RunDiff) -> str:
+    """``compare.html``: the answer (regressed or not) first, then the new failures, then everything else."""
+    from conformance.reporting.html import e, page_head
+
+    target = diff.new_target or diff.base_target or "unknown target"
+    bad = regressed(diff)
+    answer = f"REGRESSED: {len(regressions(diff))} binding check(s) newly fail" if bad else "No regression"
+    out = [page_head(f"{'REGRESSED' if bad else 'no regression'} · {target} · conformance diff")]
+    out.append('<header id="verdict"><h1>OSS Vectors DeleteVectors conformance: comparison of two runs</h1>')
+    out.append(f'<div class="verdict {"v-not-conformant" if bad else "v-conformant"}">{e(answer)}</div>')
+    facts = [
+        ("target", target if not diff.target_changed else f"{diff.base_target} → {diff.new_target}"),
+        ("verdict", f"{diff.base_verdict or 'unknown'} → {diff.new_verdict or 'unknown'}"),
+        ("base", diff.base_dir),
+        ("new", diff.new_dir),
+        ("strict (SHOULD binding)", diff.strict),
+    ]
+    out.append('<dl class="facts">' + "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in facts) + "</dl>")
+    if diff.target_changed:
+        out.append(
+            f'<p class="r-error"><strong>The target differs</strong>: base {e(diff.base_target)}, new {e(diff.new_target)}. '
+            "Differences may be the targets', not a change over time.</p>"
+        )
+    if diff.expectations_changed:
+        out.append(
+            '<p class="r-error"><strong>The expectations file changed</strong> (sha256 '
+            f"{e((diff.base_expectations_sha256 or '–')[:12])} → {e((diff.new_expectations_sha256 or '–')[:12])}): "
+            "xfail/xpass changes may come from the file, not the endpoint.</p>"
+        )
+    counts = [
+        ("new failures", diff.new_failures, "new-failures"),
+        ("fixed", diff.fixed, "fixed"),
+        ("still failing", diff.still_failing, "still-failing"),
+        ("could not judge", diff.could_not_judge, "could-not-judge"),
+        ("behaviour drift (OBSERVE)", diff.observe_drift, "drift"),
+        ("new checks", diff.new_checks, "new-checks"),
+        ("removed checks", diff.removed_checks, "removed-checks"),
+        ("other changes", diff.other_changes, "other-changes"),
+    ]
+    cells = "".join(
+        f"<tr><td>{_link(name, anchor) if items else e(name)}</td><td>{len(items)}</td></tr>" for name, items, anchor in counts
+    )
+    out.append(f"<table><thead><tr><th>change</th><th>checks</th></tr></thead><tbody>{cells}</tbody></table></header>")
+    out.append(_section_html("New failures", diff.new_failures, "new-failures"))
+    if regressions(diff) and len(regressions(diff)) != len(diff.new_failures):
+        out.append('<p class="muted">Only binding checks (MUST, or SHOULD when strict) that now fail count as a regression.</p>')
+    out.append(_section_html("Fixed", diff.fixed, "fixed"))
+    out.append(_section_html("Could not judge (harness or network error now)", diff.could_not_judge, "could-not-judge"))
+    out.append(
+        _section_html("Behaviour drift: OBSERVE checks that now see something else", diff.observe_drift, "drift", observed=True)
+    )
+    out.append(_section_html("New checks", diff.new_checks, "new-checks"))
+    out.append(_section_html("Removed checks", diff.removed_checks, "removed-checks"))
+    out.append(_section_html("Other outcome changes", diff.other_changes, "other-changes"))
+    out.append(_section_html("Still failing", diff.still_failing, "still-failing"))
+    if diff.requirements:
+        rows = "".join(
+            f'<tr><td class="mono">{e(r.id)}</td><td>{e(r.level)}</td><td>{e(r.kind)}</td>'
+            f'<td class="r-{e(r.base_verdict)}">{e(r.base_verdict or "–")}</td>'
+            f'<td class="r-{e(r.new_verdict)}">{e(r.new_verdict or "–")}</td></tr>'
+            for r in diff.requirements
+        )
+        out.append(
+            f"<h2>Requirements ({len(diff.requirements)})</h2><table><thead><tr><th>requirement</th><th>level</th>"
+            f"<th>change</th><th>was</th><th>now</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
+    out.append("</body></html>\n")
+    return "".join(out)
+
+
+def write_outputs(diff: RunDiff, out_dir: Path, text: str, fmt: str) -> list[Path]:
+    """``compare.html`` and the printed diff (``compare.md`` or ``compare.json``) in ``out_dir``."""
+    written = []
+    for name, content in ((COMPARE_HTML, render_html(diff)), (COMPARE_JSON if fmt == "json" else COMPARE_MD, text)):
+        path = out_dir / name
+        write_atomic(path, content)
+        written.append(path)
+    return written
+
+
 def compare_main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    """``ossv-conformance compare BASE NEW [--format markdown|json]``: 0 no regression, 1 regression, 2 unusable input."""
+    """``ossv-conformance compare BASE NEW [--format markdown|json] [--out DIR]``: 0 no regression, 1 regression,
+    2 unusable input. The diff goes to stdout, and with ``compare.html`` into ``--out DIR`` (default: NEW)."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     parser = argparse.ArgumentParser(prog="ossv-conformance compare", description="Compare two conformance results directories.")
     parser.add_argument("base", type=Path, help="the baseline results directory (e.g. reports/baselines/<target>/)")
     parser.add_argument("new", type=Path, help="the results directory of the new run")
     parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    parser.add_argument("--out", type=Path, default=None, help="where compare.html and compare.md/.json go (default: NEW)")
     try:
         args = parser.parse_args(list(argv) if argv is not None else None)
     except SystemExit as exc:  # argparse has already printed its usage line
@@ -401,5 +530,13 @@ def compare_main(argv: Sequence[str] | None = None, stdout: TextIO | None = None
     except ResultsDirError as exc:
         err.write(f"ossv-conformance compare: error: {exc}\n")
         return 2
-    out.write(render_json(diff) if args.format == "json" else render_markdown(diff) + "\n")
+    text = render_json(diff) if args.format == "json" else render_markdown(diff) + "\n"
+    out.write(text)
+    out_dir = args.out if args.out is not None else args.new
+    try:
+        written = write_outputs(diff, out_dir, text, args.format)
+    except OSError as exc:  # a read-only results directory: the diff on stdout still stands
+        err.write(f"ossv-conformance compare: warning: could not write {COMPARE_HTML} into {out_dir}: {exc}\n")
+    else:
+        err.write(f"ossv-conformance compare: wrote {written[0]} and {written[1].name}\n")
     return 1 if regressed(diff) else 0

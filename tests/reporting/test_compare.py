@@ -8,8 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from conformance import cli
 from conformance.records import CheckResult, Level, Outcome
-from conformance.reporting.compare import CheckChange, compare_main, compare_runs, regressed, render_json, render_markdown
+from conformance.reporting.compare import (
+    CheckChange,
+    compare_main,
+    compare_runs,
+    regressed,
+    render_html,
+    render_json,
+    render_markdown,
+)
 
 from .conftest import RunWriter
 from .factories import check
@@ -132,7 +141,8 @@ def test_compare_main_exit_codes(make_run: RunWriter, tmp_path: Path) -> None:
 
     out, err = io.StringIO(), io.StringIO()
     assert compare_main([str(base), str(same)], stdout=out, stderr=err) == 0
-    assert "**No regression.**" in out.getvalue() and err.getvalue() == ""
+    assert "**No regression.**" in out.getvalue()
+    assert err.getvalue() == f"ossv-conformance compare: wrote {same / 'compare.html'} and compare.md\n"
 
     out = io.StringIO()
     assert compare_main([str(base), str(new)], stdout=out, stderr=err) == 1
@@ -177,3 +187,58 @@ def test_compare_works_on_a_run_that_died_before_the_merge(make_run: RunWriter) 
     diff = compare_runs(base, new)
     assert ids(diff.new_failures) == ["t::error_then_fail", "t::will_fail"]
     assert diff.new_target is None and diff.target_changed
+
+
+def test_compare_writes_html_beside_its_output_in_the_new_run(make_run: RunWriter) -> None:
+    base, new = make_run("base", _base()), make_run("new", _new())
+    out = io.StringIO()
+    assert compare_main([str(base), str(new)], stdout=out, stderr=io.StringIO()) == 1
+    assert (new / "compare.md").read_text(encoding="utf-8") == out.getvalue()
+    page = (new / "compare.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page.lower() and "Content-Security-Policy" in page
+    answer = page.index("REGRESSED: 2 binding check(s) newly fail")
+    assert answer < page.index("New failures (2)") < page.index("t::error_then_fail") < page.index("Still failing (1)")
+    assert "t::will_fail" in page and 'href="#new-failures"' in page and 'id="new-failures"' in page
+
+
+def test_compare_json_and_out_dir(make_run: RunWriter, tmp_path: Path) -> None:
+    base, new = make_run("base", _base()), make_run("new", _base())
+    out_dir = tmp_path / "elsewhere"
+    out = io.StringIO()
+    assert compare_main([str(base), str(new), "--format", "json", "--out", str(out_dir)], stdout=out, stderr=io.StringIO()) == 0
+    assert json.loads((out_dir / "compare.json").read_text(encoding="utf-8")) == json.loads(out.getvalue())
+    assert "No regression" in (out_dir / "compare.html").read_text(encoding="utf-8")
+    assert not (new / "compare.html").exists()
+
+
+def test_cli_compare_passes_out(make_run: RunWriter, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base, new = make_run("base", _base()), make_run("new", _new())
+    assert cli.main(["compare", str(base), str(new), "--out", str(tmp_path / "o")]) == 1
+    assert (tmp_path / "o" / "compare.html").is_file() and capsys.readouterr().out.startswith("## Conformance diff")
+
+
+def test_compare_html_escapes_and_flags_changes(make_run: RunWriter) -> None:
+    base = make_run("b", [check("t::a", Outcome.PASS), check("t::o", Outcome.OBSERVED, Level.OBSERVE, OBS, observed="415")])
+    new = make_run(
+        "n",
+        [
+            check("t::a", Outcome.FAIL, message="a <script>alert(1)</script>"),
+            check("t::o", Outcome.OBSERVED, Level.OBSERVE, OBS, observed="<b>400</b>"),
+        ],
+        target="other<target>",
+        sha="c" * 64,
+    )
+    page = render_html(compare_runs(base, new))
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;b&gt;400&lt;/b&gt;" in page and "other&lt;target&gt;" in page
+    assert "The target differs" in page and "The expectations file changed" in page
+    assert "Behaviour drift" in page
+
+
+def test_unwritable_out_dir_is_a_warning_not_a_verdict(make_run: RunWriter, tmp_path: Path) -> None:
+    base, new = make_run("base", _base()), make_run("new", _base())
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    err = io.StringIO()
+    assert compare_main([str(base), str(new), "--out", str(blocker / "sub")], stdout=io.StringIO(), stderr=err) == 0
+    assert err.getvalue().startswith("ossv-conformance compare: warning: could not write compare.html")
