@@ -5,7 +5,9 @@
 - TAMPERED_HEADER: which signed header is changed after signing (``x-oss-date``, ``content-type``, ``content-md5``).
 - MALFORMED_AUTHORIZATION: ``garbage``, ``empty``, ``no-credential``, ``no-signature``, ``bad-credential-shape``.
 - WRONG_ALGORITHM: the algorithm name written (``OSS4-HMAC-SHA1``, ``AWS4-HMAC-SHA256``).
-- WRONG_REGION: the region put in the scope (``cn-shanghai``, ``us-west-1``).
+- WRONG_REGION: the region put in the scope (``cn-shanghai``, ``us-west-1``). The strategy cannot know the
+  configured region; when it draws that one, the client signs with another (``auth_variants.other_region``),
+  so a WRONG_REGION request is always wrong.
 - WRONG_PRODUCT: the product put in the scope (``ossvector``, ``s3``).
 
 SKEWED_PAST / SKEWED_FUTURE carry ``skew_seconds`` as a positive magnitude (20-120 minutes); the kind gives

@@ -7,11 +7,14 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conformance import signing
-from conformance.auth_variants import VARIANTS, Applied, Identities, MissingIdentity, Unsigned, apply_auth
+from conformance.auth_variants import FALLBACK_REGIONS, VARIANTS, Applied, Identities, MissingIdentity, Unsigned, apply_auth
 from conformance.records import AuthKind, AuthSpec
 from conformance.signing import Credentials
+from strategies.auth import AUTH_DETAILS, auth_of_kind
 
 NOW = datetime(2025, 4, 17, 1, 33, 47, tzinfo=UTC)
 ACCOUNT = "1234567890123456"
@@ -109,6 +112,36 @@ def test_wrong_region_names_another_region(detail: str, region: str) -> None:
     shanghai = Identities(region="cn-shanghai", account_id=ACCOUNT, primary=PRIMARY)
     trace = run(AuthKind.WRONG_REGION, ids=shanghai).trace
     assert trace is not None and trace.scope.split("/")[1] == "us-west-1"
+
+
+CONFIGURED_REGIONS = sorted({"cn-hangzhou", *AUTH_DETAILS[AuthKind.WRONG_REGION], *FALLBACK_REGIONS})
+
+
+def _signed_region(applied: Applied) -> str:
+    """The region in the credential scope of the Authorization header actually sent."""
+    return signing.parse_authorization(auth_header(applied)).credential.region
+
+
+@pytest.mark.parametrize("configured", CONFIGURED_REGIONS)
+@pytest.mark.parametrize("detail", ["", *AUTH_DETAILS[AuthKind.WRONG_REGION]])
+def test_wrong_region_never_signs_with_the_configured_region(configured: str, detail: str) -> None:
+    """Whatever the strategy draws, even the configured region itself, the request names another one."""
+    ids = Identities(region=configured, account_id=ACCOUNT, primary=PRIMARY)
+    applied = run(AuthKind.WRONG_REGION, detail, ids=ids)
+    region = _signed_region(applied)
+    assert region != configured
+    if detail and detail != configured:
+        assert region == detail
+    # self-consistent for that region: scope and ARN agree, and a verifier of that region accepts it
+    assert applied.trace is not None and f"acs%3Aossvector%3A{region}%3A" in applied.trace.canonical_uri
+    assert verifies(applied, PRIMARY.access_key_secret)
+    assert f"%3A{configured}%3A" not in applied.trace.canonical_uri
+
+
+@given(configured=st.sampled_from(CONFIGURED_REGIONS), auth=auth_of_kind(AuthKind.WRONG_REGION))
+def test_wrong_region_strategy_and_variant_never_make_a_valid_request(configured: str, auth: AuthSpec) -> None:
+    ids = Identities(region=configured, account_id=ACCOUNT, primary=PRIMARY)
+    assert _signed_region(apply_auth(auth, REQ, ids, NOW)) != configured
 
 
 @pytest.mark.parametrize(("detail", "product"), [("", "ossvector"), ("s3", "s3")])

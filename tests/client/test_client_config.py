@@ -199,3 +199,59 @@ def test_bool_and_number_parsing() -> None:
     assert (s.strict, s.verify_tls, s.max_rps, s.request_timeout_s) == (True, False, 2.5, 5.0)
     cli = load_settings(cli={"strict": True, "max_rps": 4, "report_dir": "out"}, environ={})
     assert (cli.strict, cli.max_rps, str(cli.report_dir)) == (True, 4.0, "out")
+
+
+USERINFO_ENDPOINTS = [
+    "http://user:pa55w0rd@host.example",
+    "https://user:pa55w0rd@host.example:8443",
+    "https://user:pa55w0rd@host.example/path?q=1",
+    "http://:pa55w0rd@host.example",
+    "http://pa55w0rd@host.example",
+    "ftp://user:pa55w0rd@host.example",
+    "user:pa55w0rd@host.example",
+    "http://user:pa55w0rd@[::1",
+    "http://user:pa55w0rd@host.example:notaport",
+]
+
+
+@pytest.mark.parametrize("endpoint", USERINFO_ENDPOINTS)
+def test_endpoint_with_user_information_is_refused_without_echoing_it(endpoint: str) -> None:
+    for env, cli in (({"OSSV_ENDPOINT": endpoint}, None), ({}, {"endpoint": endpoint})):
+        with pytest.raises(ConfigError) as info:
+            load_settings(cli=cli, environ=env)
+        message = str(info.value)
+        assert "\n" not in message and "pa55w0rd" not in message, message
+        assert message.startswith(("OSSV_ENDPOINT (environment): ", "--ossv-endpoint (command line): ")), message
+        assert "user information" in message and "<redacted>@" in message
+
+
+def test_a_broken_endpoint_is_a_config_error_not_a_traceback() -> None:
+    for endpoint in ("http://[::1", "http://host:99999", "http://host:port"):
+        with pytest.raises(ConfigError, match=r"^OSSV_ENDPOINT \(environment\): "):
+            load_settings(environ={"OSSV_ENDPOINT": endpoint})
+
+
+@pytest.mark.parametrize("name", [s.name for s in SETTINGS if s.secret])
+def test_secrets_are_refused_on_the_command_line_without_echo(name: str) -> None:
+    flag = "--ossv-" + name.replace("_", "-")
+    for key in (name, flag):
+        with pytest.raises(ConfigError) as info:
+            load_settings(cli={key: "Cl1SecretValue"}, environ={})
+        message = str(info.value)
+        assert message.startswith(f"{flag} (command line): secrets are accepted only from the environment"), message
+        assert "Cl1SecretValue" not in message
+
+
+def test_secrets_from_a_config_file_are_secret_values(tmp_path: Path) -> None:
+    from conformance.secret import Secret
+
+    config = tmp_path / "c.toml"
+    config.write_text(f'access_key_id = "LTAI5tFileKey"\naccess_key_secret = "{SECRET}"\n')
+    s = load_settings(environ={}, config_file=config)
+    assert isinstance(s.access_key_secret, Secret) and s.access_key_secret == SECRET
+    assert s.secrets == (s.access_key_secret,)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("access_key_secret = 12345\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(environ={}, config_file=bad)
+    assert "12345" not in str(info.value) and "not shown" in str(info.value)

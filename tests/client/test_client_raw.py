@@ -300,3 +300,30 @@ def test_localhost_endpoint_carries_the_virtual_host_in_host_header() -> None:
     assert sent.headers["Host"] == f"examplebucket-{ACCOUNT}.localhost:9000"
     for unwanted in ("Accept", "Connection", "Content-Type"):
         assert unwanted not in sent.headers
+
+
+def test_encoded_echoes_of_secrets_in_responses_are_redacted() -> None:
+    """A server echoing the token JSON-escaped, URL-encoded or base64 (body and headers): none survives the record."""
+    import base64
+
+    odd_token = 'CAIS/Odd+Token"with"quotes=='
+    forms = [
+        json.dumps(odd_token)[1:-1],
+        quote(odd_token, safe=""),
+        base64.b64encode(odd_token.encode()).decode(),
+        base64.b64encode(SECRET.encode()).decode(),
+    ]
+
+    def echo(received: Received) -> Reply:
+        body = json.dumps({"Error": {"Code": "InvalidSecurityToken", "Token": odd_token, "Secret": SECRET}}).encode()
+        headers = [("Content-Type", "application/json"), ("x-echo-b64", forms[2]), ("x-echo-url", forms[1])]
+        headers.append(("x-echo-s", forms[3]))
+        return Reply(403, headers, body)
+
+    with StubServer(echo) as stub, RawClient(make_settings(stub.url, token=odd_token)) as client:
+        exchange = client.send(spec(auth=AuthSpec(AuthKind.PRESIGNED)))
+    text = dump(exchange)
+    assert exchange.response is not None and exchange.response.status == 403
+    for form in forms:
+        assert form not in text, form
+    assert b"InvalidSecurityToken" in exchange.response.body

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -102,3 +103,58 @@ def test_logging_filter(caplog: pytest.LogCaptureFixture) -> None:
     text = caplog.text
     assert SECRET not in text and TOKEN not in text and SIG not in text
     assert REDACTED in text
+
+
+ODD = 'Odd/Secret+With"Quotes"=='  # every encoding changes it
+
+
+def _echoes(value: str) -> list[str]:
+    import base64
+    import json
+
+    return [
+        value,
+        quote(value, safe=""),
+        re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quote(value, safe="")),  # lower-case hex digits
+        quote_plus(value),
+        json.dumps(value)[1:-1],
+        json.dumps(value)[1:-1].replace("/", "\\/"),
+        base64.b64encode(value.encode()).decode(),
+        base64.b64encode(value.encode()).decode().rstrip("="),
+        base64.urlsafe_b64encode(value.encode()).decode(),
+    ]
+
+
+@pytest.mark.parametrize("echo", _echoes(ODD))
+def test_encoded_echoes_are_scrubbed_from_bodies_headers_and_text(echo: str) -> None:
+    r = Redactor.of([ODD])
+    body = f'{{"Error": {{"Code": "X", "Echo": "{echo}"}}}}'.encode()
+    assert echo.encode() not in r.redact_bytes(body) and b"<redacted>" in r.redact_bytes(body)
+    assert echo not in r.redact_headers([("x-echo", f"v={echo}")])[0][1]
+    assert echo not in r.redact_text(f"log line {echo} end")
+    assert echo not in r.redact_url(f"http://h/?echo={echo}")
+
+
+def test_lower_case_percent_encoding_is_an_echo_too() -> None:
+    lower = re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quote(ODD, safe=""))
+    assert lower != quote(ODD, safe="")
+    assert lower not in Redactor.of([ODD]).scrub(lower)
+
+
+def test_redactor_prints_no_secret_and_takes_secret_values() -> None:
+    from conformance.secret import Secret
+
+    r = Redactor.of([Secret(ODD), SECRET, None])
+    assert ODD not in repr(r) and SECRET not in repr(r) and "2 secrets" in repr(r)
+    assert r.with_secrets([SECRET]) is r
+    assert ODD not in r.scrub(ODD) and r == Redactor.of([ODD, SECRET])
+
+
+def test_filter_with_a_redactor_provider_and_stack_info() -> None:
+    current = [Redactor()]
+    f = RedactingFilter(lambda: current[0])
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "value %s", (ODD,), None, sinfo=f"stack {ODD}")
+    current[0] = Redactor.of([ODD])
+    assert f.filter(record)
+    assert ODD not in record.getMessage() and record.stack_info is not None and ODD not in record.stack_info
+    assert f.filter(record) and record.getMessage() == "value <redacted>"  # idempotent
