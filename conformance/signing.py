@@ -220,12 +220,23 @@ def signing_key(secret: str | Secret, date: str, region: str, product: str = DEF
 
     The innermost computation: the only place the access key secret is unwrapped.
     """
-    return _signing_key(secret if isinstance(secret, Secret) else Secret(secret), date, region, product)
+    if isinstance(secret, Secret):
+        return _signing_key(secret, date, region, product)
+    return _plain_signing_key(secret, date, region, product)  # a verifier's own plain str: no wrapping per request
 
 
 @lru_cache(maxsize=256)
 def _signing_key(secret: Secret, date: str, region: str, product: str) -> bytes:
-    key = hmac.new(b"aliyun_v4" + secret.encode(), date.encode("utf-8"), hashlib.sha256).digest()
+    return _key_chain(secret.encode("utf-8", "strict"), date, region, product)
+
+
+@lru_cache(maxsize=256)
+def _plain_signing_key(secret: str, date: str, region: str, product: str) -> bytes:
+    return _key_chain(secret.encode("utf-8"), date, region, product)
+
+
+def _key_chain(secret: bytes, date: str, region: str, product: str) -> bytes:
+    key = hmac.new(b"aliyun_v4" + secret, date.encode("utf-8"), hashlib.sha256).digest()
     for part in (region, product, TERMINATOR):
         key = hmac.new(key, part.encode("utf-8"), hashlib.sha256).digest()
     return key

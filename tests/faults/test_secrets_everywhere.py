@@ -51,7 +51,8 @@ FAULTS_BY_FAMILY = {
 }
 # Checks that sign every way (header, presigned, STS header and query), send bodies, and fail under the faults.
 SUBSET = "wrong_signatures or presigned_and_sts or malformed_json_rejected or valid_request_deletes_exactly or missing_index"
-LOUD = ["--tb=long", "-l", "--log-cli-level=DEBUG", "--log-file-level=DEBUG"]
+# junit_logging=all: the JUnit file also gets every test's captured stdout, stderr and log records.
+LOUD = ["--tb=long", "-l", "--log-cli-level=DEBUG", "--log-file-level=DEBUG", "-o", "junit_logging=all"]
 
 
 def forms(value: str) -> set[str]:
@@ -185,3 +186,24 @@ def test_plugin_run_leaks_nothing(recording_emulator: tuple[EmulatorServer, set[
     outputs = {"stdout": proc.stdout.encode(), "stderr": proc.stderr.encode(), **_files(report_dir, junit, log_file)}
     assert len(outputs) >= 8 and str(junit) in outputs
     _check(outputs, signatures, log_file, junit, proc.stdout)
+
+
+PASSWORD = 'Pa55/w0rd+"x"='
+
+
+@pytest.mark.parametrize("mode", ["cli", "plugin"])
+def test_an_endpoint_with_a_password_is_one_line_that_does_not_echo_it(mode: str, tmp_path: Path) -> None:
+    url = f"http://ossv-user:{quote(PASSWORD, safe='')}@127.0.0.1:9"
+    env = env_for(ENV, url, EXTRA_ENV)
+    if mode == "cli":
+        cmd = [sys.executable, "-m", "conformance.cli", "run", "--report-dir", str(tmp_path / "run")]
+    else:
+        cmd = [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider"]
+        cmd += ["--ossv-report-dir", str(tmp_path / "run"), f"--junitxml={tmp_path / 'junit.xml'}"]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode != 0 and proc.returncode in (2, 4), proc.stdout + proc.stderr  # 4: pytest's usage error
+    lines = [line for line in proc.stderr.splitlines() if "OSSV_ENDPOINT" in line]
+    assert len(lines) == 1 and "user information" in lines[0] and "<redacted>@127.0.0.1:9" in lines[0], proc.stderr
+    outputs = {"stdout": proc.stdout.encode(), "stderr": proc.stderr.encode(), **_files(tmp_path)}
+    leaked = [where for where, data in outputs.items() for form in forms(PASSWORD) if form.encode() in data]
+    assert not leaked and "ossv-user" not in proc.stderr, leaked
