@@ -8,7 +8,8 @@ suite is active, in the controller and in every xdist worker):
   of the root or any other logger (rescanned before each test). It redacts urllib3's and
   requests' debug lines (the request line carries ``x-oss-signature`` and
   ``x-oss-security-token``), uvicorn's access log of an embedded emulator, and any echo of a
-  known secret in any encoding;
+  known secret in any encoding (handlers added later, by a fixture or a library, get it before the
+  next test phase);
 * a registry of the secrets in play: the configured ones, the ones the launcher makes up for an
   embedded emulator (the raw client and the SDK driver ``register`` theirs), and, per thread,
   the signatures of the request in flight (``in_flight``), so an echo of one is redacted too;
@@ -149,6 +150,10 @@ def _make_plugin(config: Any) -> object:
 
         def pytest_runtest_logstart(self) -> None:
             attach_everywhere(config)  # a handler added since (by a test, a library) is covered too
+
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_runtest_call(self) -> None:
+            attach_everywhere(config)  # and one added by a fixture (an embedded emulator's uvicorn loggers)
 
         @pytest.hookimpl(wrapper=True)
         def pytest_runtest_makereport(self) -> Generator[None, Any, Any]:
