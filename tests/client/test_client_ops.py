@@ -9,6 +9,7 @@ import pytest
 
 from conformance.client import RawClient
 from conformance.config import Settings, load_settings
+from conformance.limits import DOCUMENTED_QUERY, SDK_QUERY
 from conformance.ops import (
     OperationFailed,
     VectorOps,
@@ -40,11 +41,12 @@ def make_settings(endpoint: str) -> Settings:
 
 def test_delete_vectors_spec_matches_the_sdk_wire_capture() -> None:
     capture = CAPTURE["header_auth"]
-    spec = delete_vectors_spec("examplebucket", "vectorindex1", ["doc-001", "doc-002", "doc-003"])
+    spec = delete_vectors_spec("examplebucket", "vectorindex1", ["doc-001", "doc-002", "doc-003"], query=SDK_QUERY)
     assert spec.body == capture["body"].encode()
     assert list(spec.headers) == [tuple(h) for h in capture["headers"][:2]]
     assert spec.query == "deleteVectors="
     assert (spec.method, spec.bucket, spec.auth) == ("POST", "examplebucket", AuthSpec())
+    assert delete_vectors_spec("examplebucket", "vectorindex1", ["doc-001"]).query == DOCUMENTED_QUERY  # the API page's form
 
 
 def test_delete_vectors_spec_like_the_sdk_omits_none_keeps_empty_escapes_non_ascii() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -16,12 +17,19 @@ from conformance.config import Settings
 from conformance.drivers import NotExpressible, RawDriver, make_driver, sdk_available
 from conformance.drivers.judging import judge_surface
 from conformance.drivers.sdk import SdkDriver, translate
-from conformance.ops import VectorOps, delete_vectors_spec, sdk_spec, vector
+from conformance.limits import SDK_QUERY
+from conformance.ops import VectorOps, sdk_spec, vector
+from conformance.ops import delete_vectors_spec as _delete_vectors_spec
 from conformance.records import AuthKind, AuthSpec, RequestSpec, SdkKind
 from emulator.server import EmulatorConfig, EmulatorServer
 from tests.sdk.conftest import ENV, IDENTITIES, OWNER, SECRETS
 
 BUCKET, INDEX = "sdkbucket", "idx"
+
+
+def delete_vectors_spec(*args: Any, **kwargs: Any) -> RequestSpec:
+    """DeleteVectors on the SDK's own request line (``?deleteVectors=``), the one it can express."""
+    return _delete_vectors_spec(*args, query=SDK_QUERY, **kwargs)
 
 
 def _settings(url: str) -> Settings:
@@ -200,9 +208,11 @@ def test_without_the_sdk_run_driver_sdk_prints_one_line_and_exits_2(
 def test_the_harness_turns_not_expressible_into_a_skip() -> None:
     from conformance.harness import DeleteHarness
     from conformance.recorder import Recorder
+    from conformance.waiting import Patience
 
     class Target:
         driver_name = "sdk"
+        patience = Patience(0.0)
 
         def guard_spec(self, spec: RequestSpec) -> None:
             pass
