@@ -70,6 +70,15 @@ def _parser() -> argparse.ArgumentParser:
     matrix.add_argument("--profile", choices=("quick", "default", "nightly"), default="quick")
     matrix.add_argument("--report-dir", help="where the matrix and each driver's run go")
     matrix.add_argument("--config", help="TOML settings file")
+    matrix.add_argument(
+        "--sdk",
+        action="append",
+        default=[],
+        metavar="RELEASE",
+        help="SDK column(s): 'installed' (default), 'minors' (newest patch of each minor release with the vectors client), "
+        "a minor release (1.3) or a release (1.3.2); repeatable",
+    )
+    matrix.add_argument("--cache-dir", help="where SDK releases are installed (default ~/.cache/ossv-conformance/sdk)")
     return parser
 
 
@@ -188,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if ns.command == "matrix":
             from conformance.matrix import matrix_main
 
-            return matrix_main(ns.profile, ns.report_dir, ns.config)
+            return matrix_main(ns.profile, ns.report_dir, ns.config, ns.sdk, ns.cache_dir)
     except ConfigError as err:
         sys.stderr.write(f"ossv-conformance: {err}\n")
         return EXIT_ERROR
