@@ -3,6 +3,11 @@
 Redaction is a method, not a habit: one ``Redactor`` knows every secret in play and every
 sensitive wire name (listed once, in ``SENSITIVE``); the client passes each exchange through it
 before the exchange exists, so nothing downstream can leak what it never received.
+
+Secrets are ``Secret`` values (conformance.secret); the Redactor scrubs each in every form it
+could be echoed in (plain, URL-encoded in either hex case, JSON-escaped, base64), and the
+pattern rules (``Signature=``, ``x-oss-signature=``, the token header) need no knowledge at all.
+conformance.logsafety puts the same redaction on every log handler and test report.
 """
 
 from __future__ import annotations
@@ -61,6 +66,7 @@ _SIGNATURE_RE = re.compile(r"(Signature=)([^,\s&\"']*)")
 _CREDENTIAL_RE = re.compile(r"(Credential=)([^/,\s\"']*)")
 _ENCODED_CREDENTIAL_RE = re.compile(r"(x-oss-credential=)([^&\s\"'%/]*)", re.IGNORECASE)
 _QUERY_SECRET_RE = re.compile(r"((?:x-oss-signature|x-oss-security-token)=)([^&\s\"']*)", re.IGNORECASE)
+_TOKEN_LINE_RE = re.compile(r"(x-oss-security-token\s*:\s*)(\S+)", re.IGNORECASE)
 
 
 def mask_credential(value: str) -> str:
@@ -94,9 +100,6 @@ def redact_patterns(text: str) -> str:
     text = _CREDENTIAL_RE.sub(_mask_group, text)
     text = _ENCODED_CREDENTIAL_RE.sub(_mask_group, text)
     return _TOKEN_LINE_RE.sub(_redact_group, text)
-
-
-_TOKEN_LINE_RE = re.compile(r"(x-oss-security-token\s*:\s*)(\S+)", re.IGNORECASE)
 
 
 def redact_wire_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
