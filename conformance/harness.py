@@ -11,7 +11,7 @@ and hands answer and effect to the judge. Every read that judges waits through t
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -53,10 +53,14 @@ class Arena:
     bucket_exists: bool
     watched: list[Location] = field(default_factory=list)
     before: dict[Location, Snapshot] = field(default_factory=dict)
+    key: Callable[[str], str] = str  # the key as sent: run-prefixed inside a user's bucket (OSSV_BUCKET)
 
     @property
     def location(self) -> Location:
         return (self.bucket, self.index)
+
+    def keys(self, keys: Sequence[str]) -> list[str]:
+        return [self.key(k) for k in keys]
 
     def world(self) -> World:
         return World(self.bucket_exists, self.index_exists, frozenset(self.before.get(self.location, {})), self.index)
@@ -103,8 +107,9 @@ class DeleteHarness:
         bucket = target.buckets.primary if bucket_exists else target.buckets.missing
         salt = self._next_salt()
         index = target.new_index(bucket) if index_exists else target.names.index("m")
-        arena = Arena(bucket, index, index_exists, bucket_exists)
-        stored = list(dict.fromkeys(stored))
+        arena = Arena(bucket, index, index_exists, bucket_exists, key=target.user_key)
+        stored = list(dict.fromkeys(arena.keys(stored)))
+        predeleted = arena.keys(predeleted)
         witnessed: list[Location] = []
         twin: Location | None = None
         expect: dict[Location, tuple[set[str], set[str]]] = {}  # location -> (must be visible, must be gone)

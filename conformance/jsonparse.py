@@ -100,6 +100,31 @@ def _strict(text: str, hook: Any = _pairs_no_duplicates) -> Any:
     return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=hook, strict=True)
 
 
+MAX_DEPTH = 512  # deeper than this, parsers differ (RFC 8259 §9); the class must not depend on the caller's stack
+
+
+def _depth(text: str) -> int:
+    """The deepest bracket nesting outside strings (iterative)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
 def _balanced(text: str) -> bool:
     """Brackets balance outside strings (decides deep bodies without recursing into them)."""
     stack: list[str] = []
@@ -143,6 +168,10 @@ def classify(body: bytes) -> ParsedBody:
         return ParsedBody(BodyClass.MALFORMED, "invalid UTF-8 (RFC 8259 §8.1)")
     if not text.strip(" \t\r\n"):
         return ParsedBody(BodyClass.MALFORMED, EMPTY if not bom else "a BOM and no JSON text")
+    if _depth(text) > MAX_DEPTH:
+        if not _balanced(text):
+            return ParsedBody(BodyClass.MALFORMED, "unbalanced brackets")
+        return ParsedBody(BodyClass.AMBIGUOUS, f"nesting deeper than {MAX_DEPTH} (RFC 8259 §9: parsers may limit it)")
     try:
         value = _strict(text)
     except _DuplicateMember as dup:

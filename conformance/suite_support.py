@@ -117,7 +117,11 @@ def delete_request(
 ) -> Callable[[Arena], RequestSpec]:
     """A well-formed JSON DeleteVectors of these keys for the arena's index (body and headers as the SDK
     writes them), on the documented request line unless ``query`` says otherwise."""
-    return lambda arena: delete_vectors_spec(arena.bucket, arena.index, keys, auth=auth, extra_body=extra, query=query)
+    def build(arena: Arena) -> RequestSpec:
+        sent = arena.keys(keys) if keys is not None else None
+        return delete_vectors_spec(arena.bucket, arena.index, sent, auth=auth, extra_body=extra, query=query)
+
+    return build
 
 
 def raw_delete(

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from conformance.client import RawClient
 from conformance.config import Settings
-from conformance.jsonparse import classify
+from conformance.jsonparse import classify, strings_in
 from conformance.judge import Snapshot, is_throttle
 from conformance.ledger import Ledger, Resource
 from conformance.limits import MAX_GET_KEYS, MAX_KEY_CHARS, MAX_PUT_VECTORS, MAX_UNIQUE_KEYS
@@ -151,7 +151,7 @@ class Target:
         if self.buckets.second is not None:
             self._create_bucket(self.buckets.second)
         canary = self.new_index(self.buckets.primary, role="c")
-        self.put(self.buckets.primary, canary, [f"canary-{i}" for i in range(CANARY_COUNT)], salt="canary")
+        self.put(self.buckets.primary, canary, [self.user_key(f"canary-{i}") for i in range(CANARY_COUNT)], salt="canary")
         self.canary = (self.buckets.primary, canary)
         self.canary_snapshot = self.snapshot(self.buckets.primary, canary)
         self.witness = self.new_index(self.buckets.primary, role="w")
@@ -178,7 +178,10 @@ class Target:
         Which keys a target accepts at the edges is undocumented for DeleteVectors' purposes, so a
         refused batch is retried one vector at a time and the world is whatever was stored.
         """
-        items = [vector_for(k, salt) for k in dict.fromkeys(keys)]
+        keys = list(dict.fromkeys(keys))
+        if bucket == self.settings.bucket and not all(self.names.owns_key(k) for k in keys):
+            raise Refused("would store keys without the run's prefix in a user's bucket (OSSV_BUCKET)")
+        items = [vector_for(k, salt) for k in keys]
         refused: list[str] = []
         for start in range(0, len(items), PUT_BATCH):
             batch = items[start : start + PUT_BATCH]
@@ -239,6 +242,11 @@ class Target:
 
     # --- safety
 
+    def user_key(self, key: str) -> str:
+        """The key as the suite sends it: inside a user's bucket, with the run's prefix, so that no key the
+        suite names can be a user's, whatever a server makes of the index name."""
+        return f"{self.names.index_prefix}-{key}" if self.settings.bucket else key
+
     def owns_bucket(self, bucket: str | None) -> bool:
         return bucket in (self.buckets.primary, self.buckets.second, self.buckets.missing)
 
@@ -266,11 +274,12 @@ class Target:
             and isinstance(r.get("indexName"), str)
             and self.names.owns_index(r["indexName"])
             and not any(isinstance(k, str) and k.lower() == "indexname" and k != "indexName" for k in r)
+            and all(self.names.owns_key(k) for k in strings_in(r.get("keys")))
             for r in readings
         )
         if not safe:
             raise Refused(
-                "sends a body whose index name cannot be guaranteed to be this run's; "
+                "sends a body whose index name or keys cannot be guaranteed to be this run's; "
                 "not run inside a user's bucket (OSSV_BUCKET): use a suite-created bucket for it"
             )
 

@@ -543,8 +543,6 @@ _MALFORMED, _AMBIG, _VALID = BodyClass.MALFORMED, BodyClass.AMBIGUOUS, BodyClass
 FAMILY_CLASSES: dict[str, frozenset[BodyClass]] = {
     **{name: frozenset({_MALFORMED}) for name, _ in _INVALID},
     **{name: frozenset({_AMBIG}) for name, _ in _AMBIGUOUS},
-    # a parser that recurses hits its limit somewhere between these depths, or never: either class is honest
-    "deep_nesting_balanced": frozenset({_AMBIG, _VALID}),
     **{name: frozenset({_VALID}) for name, _ in _NON_OBJECT},
 }
 """The class ``conformance.jsonparse.classify`` gives every body of each family: the one definition of

@@ -62,10 +62,10 @@ def test_delete_vectors_concurrent_overlapping_deletes_remove_the_union(
     lock = threading.Lock()
     statuses: list[str] = []
     with case.harness.arena(stored) as arena:
-        specs = [lambda b=b: delete_vectors_spec(arena.bucket, arena.index, b) for b in batches]
+        specs = [lambda b=b: delete_vectors_spec(arena.bucket, arena.index, arena.keys(b)) for b in batches]
         with ThreadPoolExecutor(max_workers=len(specs)) as executor:
             list(executor.map(lambda s: _delete_until_answered(case, s, lock, statuses), specs))
-        requested = {k for b in batches for k in b}
+        requested = {arena.key(k) for b in batches for k in b}
         expected = {k for k in arena.before[arena.location] if k not in requested}
         if "still throttled" in statuses:
             case.recorder.note("a client stayed throttled through its retries: the union was not judged")
@@ -99,9 +99,9 @@ def test_delete_vectors_throttled_batches_complete_on_retry(case: Case, stored: 
     QpsLimitExceeded, may only have removed requested keys, and retrying must complete the batch.
     A target that never throttles at the allowed rate leaves these requirements unexercised."""
     case.example(stored_count=len(stored))
-    batches = [stored[i : i + 10] for i in range(0, 100, 10)]
-    survivors = set(stored[100:])
     with case.harness.arena(stored) as arena:
+        batches = [arena.keys(stored[i : i + 10]) for i in range(0, 100, 10)]
+        survivors = set(arena.keys(stored[100:]))
         throttled = threading.Event()
         lock = threading.Lock()
 

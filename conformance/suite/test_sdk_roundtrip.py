@@ -73,6 +73,7 @@ def test_sdk_unicode_and_punctuation_keys_round_trip(case: Case, sdk: Any, keys:
     survivors = _neighbours(keys)
     case.example(keys=keys, survivors=survivors)
     with case.harness.arena() as arena:
+        keys, survivors = arena.keys(keys), arena.keys(survivors)  # run-prefixed inside a user's bucket
         put = sdk.put_vectors(arena.bucket, arena.index, [vector_for(k, SALT) for k in [*keys, *survivors]])
         _keep(case, put)
         put_ok = put.kind is SdkKind.RESULT and put.status_code is not None and 200 <= put.status_code < 300
@@ -164,6 +165,7 @@ def test_sdk_documented_errors_surface_as_service_errors(case: Case, sdk: Any, s
         case.delete(delete_request(keys, auth=AuthSpec(AuthKind.OTHER_ACCOUNT)), stored=keys)
 
 
+@pytest.mark.throttling
 @requirements("SDK-RETRY-COMPLETES", "SDK-ERROR-SURFACES", "DV-THROTTLE-CODE", "DV-NO-COLLATERAL")
 @profile(1)
 @given(stored=unique_key_lists(70))
@@ -171,11 +173,11 @@ def test_sdk_throttled_delete_completes_after_the_sdks_retries(case: Case, sdk: 
     """Bursts of parallel SDK deletes (within the request budget): when the SDK met a 503 and its own
     retries then got a 2xx, that batch must be gone. A target that never throttles leaves this unexercised."""
     case.example(stored_count=len(stored))
-    batches = [stored[i : i + 6] for i in range(0, 60, 6)]
-    survivors = stored[60:]
     lock = threading.Lock()
     finals: list[tuple[list[str], Exchange]] = []
     with case.harness.arena(stored) as arena:
+        batches = [arena.keys(stored[i : i + 6]) for i in range(0, 60, 6)]
+        survivors = arena.keys(stored[60:])
 
         def one(batch: list[str]) -> None:
             exchange = case.harness.send(delete_vectors_spec(arena.bucket, arena.index, batch))

@@ -69,6 +69,7 @@ def _machine(case: Case) -> type[RuleBasedStateMachine]:
             self.salt += 1
             salt = f"m{self.salt}"
             self._step(f"put {keys!r} into {loc[1]}@{loc[0]}")
+            keys = [target.user_key(k) for k in keys]
             refused = set(target.put(*loc, keys, salt))
             for key in keys:
                 if key not in refused:
@@ -79,6 +80,7 @@ def _machine(case: Case) -> type[RuleBasedStateMachine]:
             loc = self._where(which)
             arena = Arena(loc[0], loc[1], True, True, list(self.locations), {where: dict(m) for where, m in self.model.items()})
             self._step(f"delete {keys!r} from {loc[1]}@{loc[0]}")
+            keys = [target.user_key(k) for k in keys]
             judged = harness.check(arena, delete_vectors_spec(loc[0], loc[1], list(dict.fromkeys(keys))))
             if judged.succeeded:
                 for key in keys:
@@ -106,8 +108,8 @@ def _machine(case: Case) -> type[RuleBasedStateMachine]:
         @rule(which=st.integers(0, 2), keys=keys_lists)
         def get(self, which: int, keys: list[str]) -> None:
             loc = self._where(which)
-            wanted = list(dict.fromkeys(keys))
-            self._step(f"get {wanted!r} from {loc[1]}@{loc[0]}")
+            self._step(f"get {list(dict.fromkeys(keys))!r} from {loc[1]}@{loc[0]}")
+            wanted = list(dict.fromkeys(target.user_key(k) for k in keys))
             expected = {k: self.model[loc][k] for k in wanted if k in self.model[loc]}
 
             def read() -> dict[str, str]:
@@ -145,6 +147,7 @@ def test_delete_vectors_deleted_keys_can_be_written_again(case: Case, keys: list
     """A delete leaves no tombstone behind: the same keys can be put again and read back."""
     case.example(keys=keys)
     with case.harness.arena([*keys, "survivor"]) as arena:
+        keys = arena.keys(keys)
         case.harness.check(arena, delete_vectors_spec(arena.bucket, arena.index, keys))
         case.target.put(arena.bucket, arena.index, keys, "again")
         expected = {k: canonical(vector_for(k, "again")) for k in keys}
