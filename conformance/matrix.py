@@ -15,7 +15,8 @@ A release other than the installed one is installed once, with ``pip install --t
 cache directory (``--cache-dir``, default ``~/.cache/ossv-conformance/sdk/``) and put first on the
 run's ``PYTHONPATH``: the run uses that SDK and everything else of this environment. The run's
 summary must name the release asked for, or the column is marked as not run. Below the table,
-every failing or erroring cell says what failed (the first message per requirement).
+every failing or erroring cell says what failed (the first message per requirement), and an
+inconclusive run lists the MUST requirements it could not judge, with the reason its summary gives.
 
 Exit 0 when every column's run is conformant, 1 when any is not, 2 otherwise (a run could not
 judge, did not finish, or an SDK release could not be installed).
@@ -155,7 +156,7 @@ class Matrix:
                 lines.append(f"- {run.heading()}: exit {run.exit_code}, {run.verdict}, results in {run.report_dir}")
         failing = [r for r in runs if r.problems]
         if failing:
-            lines += ["", "What fails:", ""]
+            lines += ["", "What fails (or, in an inconclusive run, was not judged):", ""]
             for run in failing:
                 for req_id, problem in list(run.problems.items())[:MAX_FAILURES_LISTED]:
                     lines.append(f"- {run.heading()}: {req_id}: {problem}")
@@ -262,6 +263,11 @@ def run_driver(
         run.summary = json.loads(summary_path.read_text(encoding="utf-8"))
         run.sdk_ran = ((run.summary.get("run") or {}).get("versions") or {}).get("sdk")
     run.problems = problems_of(report_dir)
+    if run.summary is not None and run.verdict == "inconclusive":
+        for item in run.summary.get("must_not_judged") or []:  # why a MUST could not be judged, when the summary says
+            if isinstance(item, dict) and item.get("id"):
+                why = " ".join(str(item.get("why") or "").split("\n")[0].split())
+                run.problems.setdefault(str(item["id"]), "not judged: " + (why[:200] + ("…" if len(why) > 200 else "")))
     if run.summary is None:
         run.problems.setdefault("(run)", f"exit {run.exit_code} without a summary: {_log_tail(log)}")
     if release is not None and run.summary is not None and run.sdk_ran != release:

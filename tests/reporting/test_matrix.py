@@ -176,7 +176,8 @@ def test_matrix_runs_each_release_and_says_what_fails(
     assert "| DV-SUCCESS-204 | MUST | pass | fail | pass |" in text
     assert "| SDK-RESULT | MUST | skip | pass | pass |" in text
     assert "- sdk 1.3.2: not run: the run used alibabacloud-oss-v2 1.4.1, not 1.3.2" in text
-    assert "What fails:" in text and "- sdk 1.2.0: DV-SUCCESS-204: DV-SUCCESS-204: expected 204; observed 400" in text
+    assert "What fails (or, in an inconclusive run, was not judged):" in text
+    assert "- sdk 1.2.0: DV-SUCCESS-204: DV-SUCCESS-204: expected 204; observed 400" in text
     data = json.loads((out / "matrix.json").read_text())
     assert set(data["drivers"]) == {"raw", "sdk 1.2.0", "sdk 1.3.2", "sdk 1.4.1"}
     failures = data["drivers"]["sdk 1.2.0"]["failures"]
@@ -235,3 +236,17 @@ def test_real_pinned_sdk_shadows_the_installed_one(tmp_path: Path) -> None:
     env = {"PYTHONPATH": str(site)}
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "1.2.0"
+
+
+def test_an_inconclusive_run_says_what_was_not_judged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fake_run(cmd: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        report_dir = Path(cmd[cmd.index("--report-dir") + 1])
+        report_dir.mkdir(parents=True)
+        summary = _summary("inconclusive", "1.4.1", {"DV-SUCCESS-204": "skip"})
+        summary["must_not_judged"] = [{"id": "DV-SUCCESS-204", "why": "Skipped: not expressible through the sdk driver\nmore"}]
+        (report_dir / "summary.json").write_text(json.dumps(summary))
+        return subprocess.CompletedProcess(cmd, 2)
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    run = m.run_driver("sdk", "quick", tmp_path / "sdk", None)
+    assert run.problems == {"DV-SUCCESS-204": "not judged: Skipped: not expressible through the sdk driver"}
