@@ -80,9 +80,10 @@ class Progress:
             return None
         return max(0, total - done) * elapsed / done
 
-    def bar(self, done: int, total: int) -> str:
-        filled = min(self.BAR_WIDTH, self.BAR_WIDTH * done // total) if total > 0 else 0
-        return "[" + "#" * filled + "." * (self.BAR_WIDTH - filled) + "]"
+    def bar(self, done: int, total: int, width: int | None = None) -> str:
+        width = self.BAR_WIDTH if width is None else width
+        filled = min(width, width * done // total) if total > 0 else 0
+        return "[" + "#" * filled + "." * (width - filled) + "]"
 
     def format_line(
         self,
@@ -96,13 +97,14 @@ class Progress:
         rate: float | None = None,
         unit: str = "tests",
         bar: bool = False,
+        bar_width: int | None = None,
     ) -> str:
         total = self.total
         if rate is None:
             rate = requests / elapsed if elapsed > 0 else 0.0
         parts = []
-        if bar and total:
-            parts.append(f"{self.bar(done, total)} {done}/{total} {unit}")
+        if bar and total and bar_width != 0:
+            parts.append(f"{self.bar(done, total, bar_width)} {done}/{total} {unit}")
         else:
             parts.append(f"{done}{f'/{total}' if total else ''} {unit}")
         if examples is not None:
@@ -139,17 +141,21 @@ class Progress:
             done, unit = len(outcomes), "checks"
             counted_failures, counted_errors = outcomes.count("fail"), outcomes.count("error")
         rate = self.request_rate(now, requests_so_far)
-        self._line = self.format_line(
+        fields = (
             done,
             counted_failures if failures is None else failures,
             counted_errors if errors is None else errors,
             requests_so_far,
             now - self.started,
-            examples=examples,
-            rate=rate,
-            unit=unit,
-            bar=self.tty,
         )
+        if self.tty:  # the widest bar that lets the line fit the terminal, else none
+            width = self._width()
+            for bar_width in (self.BAR_WIDTH, self.BAR_WIDTH // 2, 0):
+                self._line = self.format_line(*fields, examples=examples, rate=rate, unit=unit, bar=True, bar_width=bar_width)
+                if len(self._line) <= width:
+                    break
+        else:
+            self._line = self.format_line(*fields, examples=examples, rate=rate, unit=unit)
         if self.tty:
             if now - self._last_draw >= self.redraw_s or self._drawn_width == 0:
                 self._draw_in_place()

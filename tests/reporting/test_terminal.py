@@ -130,6 +130,20 @@ def test_progress_never_wraps_the_terminal() -> None:
     assert _last_line(stream).endswith("…")
 
 
+def test_progress_bar_shrinks_before_the_line_is_cut() -> None:
+    stream, clock = FakeTTY(), FakeClock()
+    progress = Progress(stream, clock=clock, columns=100, redraw_s=0)
+    clock.now += 10
+    progress.update(5, 200, total=20, examples=150)  # 80 characters without the bar
+    line = _last_line(stream)
+    half = Progress.BAR_WIDTH // 2
+    assert line.startswith("[" + "#" * (half // 4) + "." * (half - half // 4) + "] 5/20 tests") and len(line) <= 99
+    progress.columns = 85
+    progress.update(5, 200, examples=150)
+    line = _last_line(stream)
+    assert line.startswith("5/20 tests · 150 examples") and "…" not in line
+
+
 def test_progress_plain_line_has_no_bar() -> None:
     stream, clock = io.StringIO(), FakeClock()
     progress = Progress(stream, clock=clock, total=4, interval_s=5)
