@@ -1,4 +1,4 @@
-"""The ASGI application: addressing → authentication → throttling → routing → handler.
+"""The ASGI application: limits → addressing → authentication → throttling → routing → handler.
 
 A plain ASGI callable (no Router: proxy-style absolute request targets, ``http://host/…`` in
 the path, never match routes), speaking the ASGI messages directly rather than through
@@ -11,11 +11,9 @@ concurrent requests interleave: while it is on, handlers run in worker threads.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import formatdate
 
 import anyio.to_thread
@@ -24,10 +22,11 @@ from starlette.types import Receive, Scope, Send
 from conformance import signing
 
 from . import addressing, errors
-from .auth import Authenticator, RequestView, decoded_query
+from .auth import Authenticator, Caller, RequestView, decoded_query
 from .context import OpContext, Reply
 from .errors import ServiceError
 from .faults import FaultSet
+from .httpproto import HEAD_LIMIT, TARGET_LIMIT
 from .operations import HANDLERS, NEEDS_EXISTING_BUCKET, route
 from .ops_bucket import require_bucket
 from .options import Options
@@ -50,10 +49,31 @@ class EmulatorState:
     faults: FaultSet
     options: Options
     region: str
+    # option setup_qps_limit: one limiter per operation other than DeleteVectors (empty when off)
+    setup_limiters: dict[str, SlidingWindowLimiter] = field(default_factory=dict)
+    throttle_memory: set[bytes] = field(default_factory=set)  # the retry_after_throttle_noop fault's cache
+
+    @classmethod
+    def setup_limiters_for(cls, options: Options) -> dict[str, SlidingWindowLimiter]:
+        if not options.setup_qps_limit:
+            return {}
+        return {op: SlidingWindowLimiter(options.setup_qps_limit, options.throttle_counts_rejected)
+                for op in HANDLERS if op != "DeleteVectors"}
 
 
 class _BodyTooLarge(Exception):
     pass
+
+
+def _too_large() -> ServiceError:
+    return ServiceError(413, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.")
+
+
+def _declared_length(headers: list[tuple[str, str]]) -> int | None:
+    value = signing.header_value(headers, "content-length")
+    if value is None or not value.strip().isdigit():
+        return None
+    return int(value.strip())
 
 
 class _Disconnected(Exception):
@@ -115,23 +135,35 @@ class EmulatorApp:
             status, headers, body = await self._handle(scope, receive)
         except _Disconnected:
             return  # the client went away before sending its whole body: nobody to answer
+        if self.state.options.connection_close or status == 413:
+            # 413 answers before the body is read: the connection cannot carry another request
+            headers.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
     async def _handle(self, scope: Scope, receive: Receive) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         request_id = errors.new_request_id()
         method = str(scope["method"]).upper()
-        raw_path = bytes(scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
-        raw_query = bytes(scope.get("query_string", b"")).decode("latin-1")
+        raw_target = bytes(scope.get("raw_path") or scope["path"].encode())
+        raw_query_bytes = bytes(scope.get("query_string", b""))
+        raw_path = raw_target.decode("latin-1")
+        raw_query = raw_query_bytes.decode("latin-1")
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-        address = addressing.resolve(raw_path, signing.header_value(headers, "host"))
-        query = decoded_query(raw_query)
+        too_big = self._head_too_large(raw_target, raw_query_bytes, scope["headers"])
+        address = addressing.resolve(raw_path if too_big is None else "/", signing.header_value(headers, "host"))
+        query = decoded_query(raw_query) if too_big is None else {}
         op = route(method, [n for n in query if not n.startswith("x-oss-")], address.bucket_scoped)
         try:
+            if too_big is not None:
+                raise too_big
+            limit = self.state.options.max_body_bytes
+            declared = _declared_length(headers)
+            if declared is not None and declared > limit:
+                raise _too_large()  # answered before reading: the body never enters memory
             try:
-                body = await _read_body(receive, self.state.options.max_body_bytes)
+                body = await _read_body(receive, limit)
             except _BodyTooLarge:
-                raise ServiceError(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.") from None
+                raise _too_large() from None
             reply = await self._dispatch(op, method, address, headers, raw_query, query, body)
         except ServiceError as err:
             return self._error(err, op, request_id, address)
@@ -142,6 +174,15 @@ class EmulatorApp:
             internal = ServiceError(500, "InternalError", "We encountered an internal error. Please try again.")
             return self._error(internal, op, request_id, address)
         return self._success(reply, request_id)
+
+    @staticmethod
+    def _head_too_large(target: bytes, query: bytes, raw_headers: list[tuple[bytes, bytes]]) -> ServiceError | None:
+        """414/431 for heads a parser accepted whole; the protocol layer stops longer ones before they are buffered."""
+        if len(target) + len(query) + 1 > TARGET_LIMIT:
+            return ServiceError(414, "RequestURITooLong", f"The request target is longer than {TARGET_LIMIT} bytes.")
+        if sum(len(k) + len(v) + 4 for k, v in raw_headers) > HEAD_LIMIT:
+            return ServiceError(431, "RequestHeaderTooLarge", f"The request headers are larger than {HEAD_LIMIT} bytes.")
+        return None
 
     async def _dispatch(
         self,
@@ -155,25 +196,41 @@ class EmulatorApp:
     ) -> Reply:
         state = self.state
         view = RequestView(method=method, raw_query=raw_query, headers=headers, address=address)
-        caller = state.authenticator.authenticate(view, op, query)
-        throttled = not state.limiter.admit()
-        if throttled and op != "DeleteVectors":
-            raise ServiceError(503, "QpsLimitExceeded", "QPS limit exceeded. The request rate is limited.")
+        # DeleteVectors runs its checks in the configured order; authentication may come later than here.
+        deferred = op == "DeleteVectors" and state.options.check_order[0] != "auth"
+        caller: Caller | None = None
+        throttled = False
+        if not deferred:
+            caller = state.authenticator.authenticate(view, op, query)
+            throttled = not state.limiter.admit()
+            if throttled and op != "DeleteVectors":
+                raise ServiceError(503, "QpsLimitExceeded", "QPS limit exceeded. The request rate is limited.")
         if op is None:
             raise ServiceError(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
+        setup_limiter = state.setup_limiters.get(op)
+        if setup_limiter is not None and not setup_limiter.admit():
+            raise ServiceError(503, "QpsLimitExceeded", "QPS limit exceeded. The request rate is limited.")
         if address.extra_path:
             raise ServiceError(400, "InvalidArgument", "Vector buckets have no object paths; use '/'.")
         ctx = OpContext(op=op, caller=caller, address=address, method=method, headers=headers, query=query, body=body,
                         store=state.store, options=state.options, faults=state.faults, region=state.region,
-                        throttled=throttled)
-        md5 = signing.header_value(headers, "content-md5")
-        if md5 is not None and not throttled and md5.strip() != base64.b64encode(hashlib.md5(body).digest()).decode():
+                        throttled=throttled, throttle_memory=state.throttle_memory)
+        if deferred:
+            def authenticate() -> None:
+                ctx.caller = state.authenticator.authenticate(view, op, query)
+                ctx.throttled = not state.limiter.admit()
+                ctx.authenticate = None
+
+            ctx.authenticate = authenticate
+        digest = None if throttled or op == "DeleteVectors" else errors.digest_error(
+            signing.header_value(headers, "content-md5"), body)
+        if digest is not None:
             # NoSuchBucket comes before InvalidDigest. Every handler of such an operation checks the bucket
             # first in its own transaction, so the separate check is only needed on this error path.
             if op in NEEDS_EXISTING_BUCKET:
                 with state.store.tx() as tx:
                     require_bucket(ctx, tx)
-            raise ServiceError(400, "InvalidDigest", "The Content-MD5 you specified is not valid.")
+            raise digest
         if THREADED_FAULTS.isdisjoint(state.faults.names):
             return HANDLERS[op](ctx)
         return await anyio.to_thread.run_sync(HANDLERS[op], ctx)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,10 +33,14 @@ class Reply:
 
 @dataclass
 class OpContext:
-    """Everything a handler may look at; handlers never touch the HTTP layer directly."""
+    """Everything a handler may look at; handlers never touch the HTTP layer directly.
+
+    ``caller`` is None only for a DeleteVectors whose check order authenticates later:
+    ``authenticate`` then runs the deferred authentication (and the QPS decision).
+    """
 
     op: str
-    caller: Caller
+    caller: Caller | None
     address: Address
     method: str
     headers: Sequence[tuple[str, str]]
@@ -47,10 +51,17 @@ class OpContext:
     faults: FaultSet
     region: str
     throttled: bool = False
+    authenticate: Callable[[], None] | None = None
+    throttle_memory: set[bytes] | None = None  # the retry_after_throttle_noop fault's idempotency cache
 
     @property
     def account(self) -> str:
-        return self.caller.target_account
+        """The account whose resources the request acts on (the host's, before a deferred authentication)."""
+        if self.caller is not None:
+            return self.caller.target_account
+        if self.address.account_id is None:
+            raise RuntimeError("the account of a path-style request is only known after authentication")
+        return self.address.account_id
 
     @property
     def bucket(self) -> str:

@@ -7,6 +7,9 @@ The Python SDK only parses a JSON error when Content-Type is exactly ``applicati
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import json
 import secrets
 from email.utils import formatdate
@@ -19,7 +22,7 @@ EC_CODES: dict[str, str] = {
     "SignatureDoesNotMatch": "0002-00000040",
     "RequestTimeTooSkewed": "0002-00000504",
     "InvalidSecurityToken": "0002-00000901",
-    "InvalidDigest": "0016-00000401",
+    "InvalidDigest": "0017-00000503",  # a Content-MD5 that does not match the body (0017-00000502: not 16 bytes), §2
     "NoSuchBucket": "0015-00000101",
     "NoSuchVectorIndex": "0037-00000101",
     "MalformedJson": "0037-00000201",
@@ -28,6 +31,9 @@ EC_CODES: dict[str, str] = {
     "InvalidArgument": "0017-00000001",
     "MethodNotAllowed": "0017-00000002",
     "EntityTooLarge": "0017-00000003",
+    "InvalidRequest": "0017-00000004",
+    "RequestURITooLong": "0017-00000005",
+    "RequestHeaderTooLarge": "0017-00000006",
     "InvalidVectorBucketName": "0015-00000201",
     "BucketAlreadyExists": "0015-00000202",
     "VectorBucketNotEmpty": "0015-00000301",
@@ -60,6 +66,21 @@ class ServiceError(Exception):
         self.code = code
         self.message = message
         self.ec = ec or EC_CODES.get(code, "0000-00000000")
+
+
+def digest_error(header: str | None, body: bytes) -> ServiceError | None:
+    """The documented 400 InvalidDigest when a Content-MD5 header does not match the body (§2), else None."""
+    if header is None:
+        return None
+    value = header.strip()
+    if value == base64.b64encode(hashlib.md5(body).digest()).decode():
+        return None
+    try:
+        decodes = len(base64.b64decode(value, validate=True)) == 16
+    except (binascii.Error, ValueError):
+        decodes = False
+    ec = "0017-00000503" if decodes else "0017-00000502"
+    return ServiceError(400, "InvalidDigest", "The Content-MD5 you specified was invalid.", ec)
 
 
 def json_error_body(err: ServiceError, request_id: str, host_id: str, bucket: str | None) -> bytes:

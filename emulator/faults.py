@@ -63,6 +63,12 @@ FAULTS: dict[str, Fault] = {
         "ListVectors still lists deleted keys (GetVectors is correct) (only deletes made while a history fault is on count)",
         ("ListVectors",),
     ),
+    "get_shows_deleted": Fault(
+        "GetVectors still returns deleted vectors (ListVectors is correct) (only deletes made while a history fault is on count)",
+        ("GetVectors",),
+    ),
+    "server_error_on_duplicates": Fault("a batch whose keys contain duplicates answers 500 InternalError and deletes nothing"),
+    "md5_unchecked": Fault("a Content-MD5 that does not match the body is accepted (no 400 InvalidDigest; the delete runs)"),
     "lost_update": Fault("DeleteVectors rewrites the whole index non-transactionally (read, sleep, write): races lose data"),
     # success shape
     "success_200_body": Fault("success answers 200 with body {} instead of 204"),
@@ -88,6 +94,10 @@ FAULTS: dict[str, Fault] = {
     "throttle_429": Fault("throttling answers 429 TooManyRequests instead of 503 QpsLimitExceeded"),
     "throttle_collateral": Fault("a throttled delete also deletes some vectors that were not requested"),
     "throttle_without_limit": Fault("DeleteVectors of more than 100 keys always answers 503 and deletes nothing"),
+    "retry_after_throttle_noop": Fault(
+        "after a 503 QpsLimitExceeded, the next DeleteVectors with the same body answers 204 and deletes nothing"
+        " (an idempotency cache that records throttled requests as done; needs qps_limit)"
+    ),
 }
 
 
@@ -102,7 +112,7 @@ def validate_fault_names(names: Iterable[str]) -> frozenset[str]:
 
 # Faults that read deletion history (tombstones). Tombstones are only written while one of
 # them is switched on, so they see the deletes performed while they are enabled.
-HISTORY_FAULTS = frozenset({"second_delete_404", "put_after_delete_ignored", "list_shows_deleted"})
+HISTORY_FAULTS = frozenset({"second_delete_404", "put_after_delete_ignored", "list_shows_deleted", "get_shows_deleted"})
 
 
 class FaultSet:

@@ -1,21 +1,26 @@
 """DeleteVectors, exactly as documented (seed page; digest §5.1 "Suggested emulator semantics").
 
-Validation order: bucket exists → body is a JSON object → ``keys``/``indexName`` types and
-presence → index exists → key count and content → delete the unique keys in ONE transaction
-→ 204. A rejected request deletes nothing. Every DeleteVectors fault hooks in here, each at
-the one place where the corresponding real bug would live.
+Checks, in the default order (option ``delete_check_order``): authentication → bucket exists →
+Content-MD5 → body is a JSON object → ``keys``/``indexName`` types and presence → index exists
+→ key count and content; then delete the unique keys in ONE transaction → 204. A rejected
+request deletes nothing. Every DeleteVectors fault hooks in here, each at the one place where
+the corresponding real bug would live.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import jsonbody
+from conformance import signing
+
+from . import errors, jsonbody
 from .context import OpContext, Reply, invalid, key_length
 from .errors import ServiceError
 from .ops_bucket import require_bucket
@@ -112,6 +117,8 @@ def _check_keys(ctx: OpContext, raw: list[str]) -> tuple[list[str], ServiceError
             raise ServiceError(400, "InvalidArgument", f"Too many keys (more than {limit}).")
         else:
             raise too_many
+    if ctx.fault("server_error_on_duplicates") and len(unique) != len(raw):
+        raise ServiceError(500, "InternalError", "We encountered an internal error. Please try again.")
     if ctx.fault("reject_500_keys") and len(unique) >= limit:
         raise invalid(f"The number of unique keys must be between 1 and {limit}.")
     if _all_valid(ctx, unique):
@@ -123,23 +130,81 @@ def _check_keys(ctx: OpContext, raw: list[str]) -> tuple[list[str], ServiceError
     return [k for k in unique if k not in bad], deferred, False
 
 
+# A check that needs another's result runs that one first, so every order of the option works. The index lives
+# in the bucket: looking it up checks the bucket (a missing bucket is NoSuchBucket, never NoSuchVectorIndex).
+PREREQUISITES: dict[str, tuple[str, ...]] = {"fields": ("json",), "index": ("fields", "bucket"), "keys": ("fields",)}
+
+
+class _Checks:
+    """The DeleteVectors checks, each run once, in the configured order (digest A6: the order is not documented)."""
+
+    def __init__(self, ctx: OpContext, tx: Tx) -> None:
+        self.ctx, self.tx = ctx, tx
+        self.done: set[str] = set()
+        self.body: dict[str, Any] = {}
+        self.raw: list[str] | None = None
+        self.name = ""
+        self.index: Index | None = None
+        self.checked: tuple[list[str], ServiceError | None, bool] | None = None
+        self.early = False  # a fault answers 204 without deleting
+        self._stages: dict[str, Callable[[], None]] = {
+            "auth": self._auth, "bucket": self._bucket, "digest": self._digest, "json": self._json,
+            "fields": self._fields, "index": self._index, "keys": self._keys,
+        }
+
+    def run(self, stage: str) -> None:
+        if stage in self.done:
+            return
+        for needed in PREREQUISITES.get(stage, ()):
+            self.run(needed)
+        if stage == "bucket" and self.ctx.caller is None and self.ctx.address.account_id is None:
+            self.run("auth")  # a path-style request names no account: only its credentials do
+        self.done.add(stage)
+        if stage in ("index", "keys") and self.raw is None:
+            return  # missing_keys_field_ok answers 204 without looking further
+        self._stages[stage]()
+
+    def _auth(self) -> None:
+        if self.ctx.authenticate is not None:
+            self.ctx.authenticate()
+
+    def _bucket(self) -> None:
+        require_bucket(self.ctx, self.tx)
+
+    def _digest(self) -> None:
+        if not self.ctx.fault("md5_unchecked"):
+            error = errors.digest_error(signing.header_value(self.ctx.headers, "content-md5"), self.ctx.body)
+            if error is not None:
+                raise error
+
+    def _json(self) -> None:
+        self.body = self.ctx.json_object()
+
+    def _fields(self) -> None:
+        self.raw = _raw_keys(self.ctx, self.body)
+        if self.raw is None:
+            self.early = True
+            return
+        self.name = index_name_of(self.ctx, self.body)
+
+    def _index(self) -> None:
+        self.index = _lookup_index(self.ctx, self.tx, self.name)
+        self.early |= self.index is None
+
+    def _keys(self) -> None:
+        assert self.raw is not None
+        self.checked = _check_keys(self.ctx, self.raw)
+        self.early |= self.checked is None
+
+
 def validate(ctx: OpContext, tx: Tx) -> Plan | None:
-    """Run every check in the documented order; None means a (faulty) early 204."""
-    require_bucket(ctx, tx)
-    body = ctx.json_object()
-    raw = _raw_keys(ctx, body)
-    if raw is None:
+    """Run every check in the configured order; None means a (faulty) early 204."""
+    checks = _Checks(ctx, tx)
+    for stage in ctx.options.check_order:
+        checks.run(stage)
+    if checks.early or checks.index is None or checks.checked is None:
         return None
-    name = index_name_of(ctx, body)
-    if ctx.options.index_before_key_checks:
-        index = _lookup_index(ctx, tx, name)
-        checked = _check_keys(ctx, raw)
-    else:
-        checked = _check_keys(ctx, raw)
-        index = _lookup_index(ctx, tx, name)
-    if index is None or checked is None:
-        return None
-    return Plan(index, *checked)
+    return Plan(checks.index, *checks.checked)
 
 
 def _targets(ctx: OpContext, tx: Tx, index_id: int, keys: list[str]) -> list[str]:
@@ -209,38 +274,60 @@ def _lost_update(ctx: OpContext) -> None:
         tx.replace_all(plan.index.id, [r for r in rows if r.key not in doomed])
 
 
-def _throttled(ctx: OpContext) -> Reply:
-    """Over the QPS limit: 503, possibly after deleting part of a valid batch (no atomicity, A7)."""
-    try:
-        with ctx.store.tx() as tx:
-            plan = validate(ctx, tx)
-            if plan is not None and plan.error is None:
-                keys = plan.keys
-                if ctx.options.throttle_partial_delete and len(keys) >= 2 and random.random() < 0.5:
-                    tx.delete_keys(plan.index.id, keys[: random.randint(1, len(keys) - 1)], ctx.faults.keeps_history())
-                if ctx.fault("throttle_collateral"):
-                    requested = set(keys)
-                    others = [k for k in tx.all_keys(plan.index.id) if k not in requested]
-                    tx.delete_keys(plan.index.id, others[:3], ctx.faults.keeps_history())
-    except ServiceError:
-        pass
+def _throttled_effects(ctx: OpContext, tx: Tx, plan: Plan | None) -> None:
+    """Over the QPS limit: possibly delete part of a valid batch first (no atomicity on 5xx, A7)."""
+    if plan is None or plan.error is not None:
+        return
+    tx.begin()
+    keys = list(dict.fromkeys(plan.keys))
+    if ctx.options.throttle_partial_delete and len(keys) >= 2 and random.random() < 0.5:
+        tx.delete_keys(plan.index.id, keys[: random.randint(1, len(keys) - 1)], ctx.faults.keeps_history())
+    if ctx.fault("throttle_collateral"):
+        requested = set(keys)
+        others = [k for k in tx.all_keys(plan.index.id) if k not in requested]
+        tx.delete_keys(plan.index.id, others[:3], ctx.faults.keeps_history())
+
+
+def _throttle_answer(ctx: OpContext) -> ServiceError:
     if ctx.fault("throttle_429"):
-        raise ServiceError(429, "TooManyRequests", "Too many requests.")
-    raise ServiceError(503, "QpsLimitExceeded", "QPS limit exceeded. The request rate is limited.")
+        return ServiceError(429, "TooManyRequests", "Too many requests.")
+    if ctx.fault("retry_after_throttle_noop") and ctx.throttle_memory is not None:
+        if len(ctx.throttle_memory) > 1000:
+            ctx.throttle_memory.clear()
+        ctx.throttle_memory.add(hashlib.sha256(ctx.body).digest())
+    return ServiceError(503, "QpsLimitExceeded", "QPS limit exceeded. The request rate is limited.")
+
+
+def _remembered_as_done(ctx: OpContext) -> bool:
+    """retry_after_throttle_noop: a retry of a throttled request is answered from the (wrong) idempotency cache."""
+    if not ctx.fault("retry_after_throttle_noop") or ctx.throttle_memory is None:
+        return False
+    digest = hashlib.sha256(ctx.body).digest()
+    if digest not in ctx.throttle_memory:
+        return False
+    ctx.throttle_memory.discard(digest)
+    return True
 
 
 def delete_vectors(ctx: OpContext) -> Reply:
-    if ctx.throttled:
-        return _throttled(ctx)
-    if ctx.fault("lost_update"):
+    if ctx.fault("lost_update") and ctx.authenticate is None and not ctx.throttled:
         _lost_update(ctx)
     else:
         deferred: ServiceError | None = None
         with ctx.store.tx(begin=False) as tx:  # validate only reads; _apply begins before writing more than one statement
-            plan = validate(ctx, tx)
-            if plan is not None:
+            try:
+                plan = validate(ctx, tx)
+            except ServiceError:
+                if not ctx.throttled:
+                    raise
+                plan = None  # a throttled request answers 503 whatever else is wrong with it
+            if ctx.throttled:
+                _throttled_effects(ctx, tx, plan)
+            elif plan is not None and not _remembered_as_done(ctx):
                 _apply(ctx, tx, plan)
                 deferred = plan.error
+        if ctx.throttled:
+            raise _throttle_answer(ctx)
         if deferred is not None:
             raise deferred
     if ctx.fault("success_200_body"):

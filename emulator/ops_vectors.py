@@ -11,7 +11,7 @@ from . import filters, jsonbody
 from .context import OpContext, Reply, invalid, key_length, opt_bool, opt_int, opt_str
 from .ops_bucket import require_bucket
 from .ops_index import decode_token, encode_token, index_name_of, require_index
-from .store import Index, VectorRow
+from .store import Index, Tx, VectorRow
 
 FLOAT32_MAX = 3.4028234663852886e38
 MAX_METADATA_BYTES = 40 * 1024
@@ -107,7 +107,10 @@ def get_vectors(ctx: OpContext) -> Reply:
         if not 1 <= len(unique) <= ctx.options.max_get_keys:
             raise invalid(f"keys must hold 1 to {ctx.options.max_get_keys} keys.")
         want_data, want_meta = opt_bool(ctx, body, "returnData"), opt_bool(ctx, body, "returnMetadata")
-        found = tx.get_vectors(index.id, unique)
+        found = tx.visible_vectors(index.id, unique, "get")
+        if ctx.fault("get_shows_deleted"):
+            gone = [k for k in unique if k not in found]
+            found.update(tx.tombstoned_rows(index.id, gone))
     return Reply.json({"vectors": [render(found[k], want_data, want_meta) for k in unique if k in found]})
 
 
@@ -131,31 +134,53 @@ def list_vectors(ctx: OpContext) -> Reply:
         limit = opt_int(ctx, body, "maxResults", 500, 1, ctx.options.max_list_results)
         count, seg = _segments(ctx, body)
         token = opt_str(ctx, body, "nextToken")
-        after: str | None = None
-        if token is not None:
-            if not 1 <= len(token.encode("utf-8")) <= 4096:
-                raise invalid("nextToken is invalid.")
-            try:
-                state = json.loads(decode_token(token))
-                after, token_count, token_seg = str(state["a"]), state["c"], state["i"]
-            except (ValueError, KeyError, TypeError):
-                raise invalid("nextToken is invalid.") from None
-            if (token_count, token_seg) != (count, seg):
-                raise invalid("nextToken does not belong to this segment.")
+        after = None if token is None else _token_position(tx, index, token, count, seg)
         want_data, want_meta = opt_bool(ctx, body, "returnData"), opt_bool(ctx, body, "returnMetadata")
-        rows = tx.list_vectors(index.id, after, limit + 1, count, seg, ctx.fault("list_shows_deleted"))
-    page: list[dict[str, Any]] = []
-    size = 0
-    for row in rows[:limit]:
-        item = render(row, want_data, want_meta)
-        size += len(json.dumps(item))
-        if page and size > PAGE_BYTES:
-            break
-        page.append(item)
-    out: dict[str, Any] = {"vectors": page}
-    if len(page) < len(rows):
-        out["nextToken"] = encode_token(json.dumps({"a": page[-1]["key"], "c": count, "i": seg}))
+        if ctx.fault("list_shows_deleted"):
+            rows = tx.list_vectors(index.id, after, limit + 1, count, seg, True)
+        else:
+            rows = tx.list_visible(index.id, after, limit + 1, count, seg, "list")
+        page: list[dict[str, Any]] = []
+        size = 0
+        for row in rows[:limit]:
+            item = render(row, want_data, want_meta)
+            size += len(json.dumps(item))
+            if page and size > PAGE_BYTES:
+                break
+            page.append(item)
+        out: dict[str, Any] = {"vectors": page}
+        if len(page) < len(rows):
+            out["nextToken"] = _make_token(tx, index, page[-1]["key"], count, seg)
     return Reply.json(out)
+
+
+MAX_TOKEN_BYTES = 2048  # the API page's bound on nextToken (§5.4)
+INLINE_TOKEN_BYTES = 512  # tokens the emulator makes stay within the ossutil page's smaller bound too
+
+
+def _make_token(tx: Tx, index: Index, last_key: str, count: int, seg: int) -> str:
+    """An opaque token: the last key inline when short, else the id of a server-side cursor (always < 512 bytes)."""
+    inline = encode_token(json.dumps({"a": last_key, "c": count, "i": seg}, ensure_ascii=False, separators=(",", ":")))
+    if len(inline) <= INLINE_TOKEN_BYTES:
+        return inline
+    return encode_token(json.dumps({"r": tx.save_cursor(index.id, last_key), "c": count, "i": seg}, separators=(",", ":")))
+
+
+def _token_position(tx: Tx, index: Index, token: str, count: int, seg: int) -> str:
+    """The key a token resumes after; 400 for anything the emulator did not hand out for this index and segment."""
+    if not 1 <= len(token.encode("utf-8")) <= MAX_TOKEN_BYTES:
+        raise invalid("nextToken is invalid.")
+    try:
+        state = json.loads(decode_token(token))
+        token_count, token_seg = state["c"], state["i"]
+        after = tx.load_cursor(index.id, str(state["r"])) if "r" in state else str(state["a"])
+    except (ValueError, KeyError, TypeError):
+        raise invalid("nextToken is invalid.") from None
+    if after is None:
+        raise invalid("nextToken is invalid.")
+    if (token_count, token_seg) != (count, seg):
+        raise invalid("nextToken does not belong to this segment.")
+    return after
 
 
 def _distance(metric: str, a: list[float], b: list[float], squared: bool) -> float:
@@ -185,7 +210,7 @@ def query_vectors(ctx: OpContext) -> Reply:
         else:
             expr = None
         want_distance, want_meta = opt_bool(ctx, body, "returnDistance"), opt_bool(ctx, body, "returnMetadata")
-        rows = tx.scan(index.id)
+        rows = tx.scan_visible(index.id, "list")
     hidden = set(json.loads(index.nonfilterable))
     scored: list[tuple[float, str, VectorRow]] = []
     for row in rows:

@@ -8,7 +8,8 @@ The listening socket is bound before the thread starts (so ``port=0`` yields a k
 port without races) and closed on stop. uvicorn parses HTTP with httptools and runs uvloop
 when those optional packages are installed (markedly less per-request overhead), and falls
 back to h11 and asyncio otherwise (``EmulatorConfig.http``/``loop`` force a choice). Both
-parsers hand proxy-style absolute targets (``POST http://host/?op``) to the app unchanged.
+parsers hand proxy-style absolute targets (``POST http://host/?op``) to the app unchanged,
+and both answer malformed requests with HTTP rather than a reset (emulator/httpproto.py).
 """
 
 from __future__ import annotations
@@ -22,16 +23,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
-from urllib.parse import unquote
 
 import uvicorn
 
 from .app import EmulatorApp, EmulatorState
 from .auth import Authenticator, Identity
 from .faults import FaultSet, validate_fault_names
+from .httpproto import BUFFER_LIMIT, RobustH11Protocol, http_protocols
 from .options import Options, resolve_options
-from .store import Store
+from .store import Store, Visibility
 from .throttle import SlidingWindowLimiter
 
 __all__ = ["EmulatorConfig", "EmulatorServer", "Identity"]
@@ -58,83 +58,17 @@ def _installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def http_protocol(choice: str = "auto") -> type[asyncio.Protocol] | str:
-    """The uvicorn ``http`` setting for ``choice``: an httptools protocol that keeps request targets whole, or "h11"."""
+def http_protocol(choice: str = "auto") -> type[asyncio.Protocol]:
+    """The uvicorn ``http`` protocol for ``choice``: httptools (targets kept whole) or h11, both made robust.
+
+    See emulator/httpproto.py: every request gets an HTTP answer, parse errors an OSS JSON error,
+    and connections close without resetting an answer away.
+    """
     if choice not in ("auto", "h11", "httptools"):
         raise ValueError(f"http must be auto, h11 or httptools, not {choice!r}")
     if choice == "h11" or (choice == "auto" and not _installed("httptools")):
-        return "h11"
-    from uvicorn.protocols.http.h11_impl import H11Protocol
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-
-    class TargetPreservingHttpToolsProtocol(HttpToolsProtocol):
-        """uvicorn's httptools protocol, made to answer every request exactly as its h11 protocol would.
-
-        * ``raw_path``/``query_string`` are split from the request target as uvicorn's h11 protocol does:
-          ``httptools.parse_url`` would drop the authority of an absolute-form target
-          (``http://bucket-acct.host/?op``, how the SDK reaches the emulator through a proxy).
-        * llhttp rejects methods it does not know (h11 passes any token, and the app answers 405) and
-          treats CONNECT and ``Upgrade`` requests specially. A connection whose next request, seen at a
-          message boundary, is not a plain ``GET``/``PUT``/``POST``/``DELETE``/``HEAD``/``OPTIONS``/``PATCH``
-          request with its whole header block in hand and no ``Upgrade`` header is handed over to
-          uvicorn's h11 protocol for the rest of its life.
-        """
-
-        _PLAIN_METHODS = (b"GET ", b"PUT ", b"POST ", b"DELETE ", b"HEAD ", b"OPTIONS ", b"PATCH ")
-
-        def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            self._ossv_in_message = False
-            super().connection_made(transport)  # type: ignore[arg-type]
-
-        def on_message_begin(self) -> None:
-            self._ossv_in_message = True
-            super().on_message_begin()
-
-        def on_message_complete(self) -> None:
-            self._ossv_in_message = False
-            super().on_message_complete()
-
-        def data_received(self, data: bytes) -> None:
-            if not self._ossv_in_message and not self._plain(data) and self._hand_over_to_h11(data):
-                return
-            super().data_received(data)
-
-        @classmethod
-        def _plain(cls, data: bytes) -> bool:
-            if not data.startswith(cls._PLAIN_METHODS):
-                return False
-            end = data.find(b"\r\n\r\n")
-            return end >= 0 and b"upgrade" not in data[:end].lower()
-
-        def _hand_over_to_h11(self, data: bytes) -> bool:
-            if self.cycle is not None and not self.cycle.response_complete:
-                return False  # a response is still in flight on this connection: keep parsing here
-            if self.timeout_keep_alive_task is not None:
-                self.timeout_keep_alive_task.cancel()
-                self.timeout_keep_alive_task = None
-            self.connections.discard(self)
-            successor = H11Protocol(config=self.config, server_state=self.server_state, app_state=self.app_state,
-                                    _loop=self.loop)
-            self.transport.set_protocol(successor)
-            successor.connection_made(self.transport)
-            successor.data_received(data)
-            return True
-
-        def on_headers_complete(self) -> None:
-            target: bytes = self.url
-            self.url = b"/"
-            try:
-                super().on_headers_complete()
-            finally:
-                self.url = target
-            scope: Any = self.scope
-            if "raw_path" in scope:  # absent only for a protocol upgrade, which the app doesn't serve
-                raw_path, _, query = target.partition(b"?")
-                scope["raw_path"] = raw_path
-                scope["path"] = unquote(raw_path.decode("latin-1"))
-                scope["query_string"] = query
-
-    return TargetPreservingHttpToolsProtocol
+        return RobustH11Protocol
+    return http_protocols()[0]
 
 
 def loop_setting(choice: str = "auto") -> str:
@@ -189,7 +123,9 @@ class EmulatorServer:
         sock.listen(128)
         sock.setblocking(False)
         self.port = sock.getsockname()[1]
-        store = Store(self.config.data_path)
+        opts = self._options
+        store = Store(self.config.data_path, Visibility(opts.list_delete_lag_s, opts.get_delete_lag_s,
+                                                        opts.put_visibility_lag_s, opts.lag_jitter))
         state = EmulatorState(
             store=store,
             authenticator=Authenticator(self.config.identities, self.config.region, self._options, self._faults),
@@ -197,10 +133,12 @@ class EmulatorServer:
             faults=self._faults,
             options=self._options,
             region=self.config.region,
+            setup_limiters=EmulatorState.setup_limiters_for(self._options),
         )
         uv_config = uvicorn.Config(
             EmulatorApp(state), http=self._http, loop=self._loop, lifespan="off", log_level="warning", access_log=False,
             timeout_graceful_shutdown=2, timeout_keep_alive=5, server_header=False, date_header=False,
+            h11_max_incomplete_event_size=BUFFER_LIMIT,
         )
         server = uvicorn.Server(uv_config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"ossv-emulator-{self.port}", daemon=True)

@@ -9,13 +9,24 @@ I/O-bound on HTTP, not on SQLite. ``path`` makes the data survive restarts (WAL 
 Keys are stored as UTF-8 BLOBs so ordering is bytewise (= code point order) and no
 collation can fold case or normalise Unicode; vector data and metadata are stored as the
 JSON text of what was put, so reads return exactly the values written.
+
+Lagging reads (options ``*_lag_s``): the ``vectors`` table is always the truth (DeleteVectors
+acts on it at once); while a lag is configured every write also records the state it replaced
+in ``changes``, and reads pick, per key, the newest change that their lag lets them see. The
+history is pruned once every reader sees past it. ``cursors`` backs ListVectors tokens whose
+last key is too long to carry inline (a key of 1,024 four-byte characters is 4 KiB; tokens stay
+under 512 bytes, the smaller of the documented bounds).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import itertools
 import json
 import sqlite3
 import threading
+import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -36,7 +47,18 @@ CREATE TABLE IF NOT EXISTS vectors (
 CREATE TABLE IF NOT EXISTS tombstones (
     index_id INTEGER NOT NULL, key BLOB NOT NULL, data TEXT NOT NULL, metadata TEXT,
     PRIMARY KEY (index_id, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS changes (
+    index_id INTEGER NOT NULL, key BLOB NOT NULL, seq INTEGER NOT NULL, at REAL NOT NULL, kind TEXT NOT NULL,
+    prev_data TEXT, prev_metadata TEXT, PRIMARY KEY (index_id, key, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS changes_at ON changes (at);
+CREATE TABLE IF NOT EXISTS cursors (
+    id TEXT PRIMARY KEY, index_id INTEGER NOT NULL, key BLOB NOT NULL, created REAL NOT NULL) WITHOUT ROWID;
 """
+
+READERS = ("list", "get")  # ListVectors/QueryVectors, and GetVectors
+CURSOR_TTL = 24 * 3600.0
+# A change: (seq, time, kind "put"/"delete", data before it or None when the key was absent, metadata before it).
+Change = tuple[int, float, str, str | None, str | None]
 
 CHUNK = 400
 # Keys compared as UTF-8 BLOBs: CAST(text AS BLOB) yields the UTF-8 bytes (the database encoding is UTF-8).
@@ -72,6 +94,32 @@ class VectorRow:
     metadata: str | None
 
 
+@dataclass(frozen=True)
+class Visibility:
+    """How far each read lags behind the writes it could see (options ``*_lag_s`` and ``lag_jitter``)."""
+
+    list_delete: float = 0.0
+    get_delete: float = 0.0
+    put: float = 0.0
+    jitter: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.list_delete or self.get_delete or self.put)
+
+    @property
+    def window(self) -> float:
+        """Changes older than this are visible to every reader."""
+        return max(self.list_delete, self.get_delete, self.put)
+
+    def lag(self, reader: str, kind: str, key: bytes) -> float:
+        """Seconds until ``reader`` sees a change of ``kind`` to ``key``; with jitter a per-key fraction of it."""
+        base = self.put if kind == "put" else self.list_delete if reader == "list" else self.get_delete
+        if self.jitter and base:
+            return base * (zlib.crc32(key) / 0xFFFFFFFF)
+        return base
+
+
 def segment_of(key: bytes, count: int) -> int:
     """Stable segment assignment for ListVectors segmentCount/segmentIndex."""
     return zlib.crc32(key) % count if count > 0 else 0
@@ -93,10 +141,14 @@ def _marks(n: int) -> str:
 class Tx:
     """Operations available inside one transaction."""
 
-    def __init__(self, conn: sqlite3.Connection, json_each: bool = False, begun: bool = True) -> None:
+    def __init__(self, conn: sqlite3.Connection, json_each: bool = False, begun: bool = True,
+                 store: Store | None = None) -> None:
         self._c = conn
         self._json_each = json_each
         self.begun = begun
+        self._store = store
+        self._vis = store.visibility if store is not None else Visibility()
+        self.lagged = self._vis.enabled
 
     def begin(self) -> None:
         """Open the transaction of a ``Store.tx(begin=False)`` block (a no-op once open)."""
@@ -175,13 +227,15 @@ class Tx:
         ]
 
     def delete_index(self, index_id: int) -> None:
-        for table in ("vectors", "tombstones"):
+        for table in ("vectors", "tombstones", "changes", "cursors"):
             self._c.execute(f"DELETE FROM {table} WHERE index_id=?", (index_id,))
         self._c.execute("DELETE FROM indexes WHERE id=?", (index_id,))
 
     # vectors
     def put_vectors(self, index_id: int, rows: Iterable[VectorRow]) -> None:
         batch = [(index_id, _b(r.key), r.data, r.metadata) for r in rows]
+        if self.lagged:
+            self._record(index_id, [b[1] for b in batch], "put")
         self._c.executemany("INSERT OR REPLACE INTO vectors (index_id, key, data, metadata) VALUES (?, ?, ?, ?)", batch)
         self._c.executemany("DELETE FROM tombstones WHERE index_id=? AND key=?", [(b[0], b[1]) for b in batch])
 
@@ -199,6 +253,10 @@ class Tx:
 
     def tombstoned(self, index_id: int, keys: Sequence[str]) -> set[str]:
         return set(self._select_keys("tombstones", index_id, keys))
+
+    def tombstoned_rows(self, index_id: int, keys: Sequence[str]) -> dict[str, VectorRow]:
+        """The last deleted state of keys (only the history faults read it)."""
+        return self._select_keys("tombstones", index_id, keys)
 
     def all_keys(self, index_id: int) -> list[str]:
         return [bytes(r[0]).decode("utf-8") for r in self._c.execute("SELECT key FROM vectors WHERE index_id=? ORDER BY key",
@@ -218,6 +276,8 @@ class Tx:
         needs ``\\u`` escapes (control characters, NUL) take the parameter path, as does SQLite
         without JSON support.
         """
+        if self.lagged:
+            self._record(index_id, [_b(k) for k in keys], "delete")
         if not history and keys:
             text = json.dumps(keys if isinstance(keys, list) else list(keys), ensure_ascii=False)
             if self._json_each and "\\u" not in text:
@@ -247,7 +307,8 @@ class Tx:
         surrogate pairs differs), or the member name occurring more than once in the text (duplicate
         members, or the name inside a string).
         """
-        if not self._json_each or ("\\" in json_text and "\\u" in json_text) or json_text.count(f'"{member}"') != 1:
+        if self.lagged or not self._json_each or ("\\" in json_text and "\\u" in json_text) \
+                or json_text.count(f'"{member}"') != 1:
             return False
         try:
             self._c.execute(_DELETE_JSON_MEMBER, (index_id, json_text, f"$.{member}"))
@@ -281,6 +342,128 @@ class Tx:
         return [VectorRow(bytes(k).decode("utf-8"), d, m) for k, d, m in self._c.execute(sql, args)]
 
 
+    # lagging reads ------------------------------------------------------------------------
+
+    def _record(self, index_id: int, keys: Sequence[bytes], kind: str) -> None:
+        """Remember the state each key had before this write (deleting an absent key changes nothing)."""
+        assert self._store is not None
+        now = time.time()
+        before: dict[bytes, tuple[str, str | None]] = {}
+        for start in range(0, len(keys), CHUNK):
+            chunk = list(keys[start:start + CHUNK])
+            sql = f"SELECT key, data, metadata FROM vectors WHERE index_id=? AND key IN ({_marks(len(chunk))})"
+            before.update((bytes(k), (d, m)) for k, d, m in self._c.execute(sql, [index_id, *chunk]))
+        rows = []
+        for key in dict.fromkeys(keys):
+            prev = before.get(key)
+            if prev is None and kind == "delete":
+                continue
+            rows.append((index_id, key, self._store.next_seq(), now, kind, *(prev or (None, None))))
+        self._c.executemany("INSERT INTO changes (index_id, key, seq, at, kind, prev_data, prev_metadata)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        if self._store.prune_due(now):
+            self._c.execute("DELETE FROM changes WHERE at < ?", (now - self._vis.window - 1.0,))
+
+    def _changes(self, index_id: int, keys: Sequence[bytes]) -> dict[bytes, list[Change]]:
+        found: dict[bytes, list[Change]] = {}
+        for start in range(0, len(keys), CHUNK):
+            chunk = list(keys[start:start + CHUNK])
+            sql = (f"SELECT key, seq, at, kind, prev_data, prev_metadata FROM changes WHERE index_id=? AND key IN"
+                   f" ({_marks(len(chunk))}) ORDER BY key, seq")
+            for key, seq, at, kind, data, meta in self._c.execute(sql, [index_id, *chunk]):
+                found.setdefault(bytes(key), []).append((seq, at, kind, data, meta))
+        return found
+
+    def _seen(self, key: bytes, changes: list[Change], current: tuple[str, str | None] | None, reader: str,
+              now: float) -> tuple[str, str | None] | None:
+        """The state after the newest change ``reader`` can see (before the oldest one when it sees none).
+
+        Once a change is visible it stays so, so what a reader sees of a key only ever moves forward.
+        """
+        for i in range(len(changes) - 1, -1, -1):
+            _, at, kind, _, _ = changes[i]
+            if now >= at + self._vis.lag(reader, kind, key):
+                if i == len(changes) - 1:
+                    return current
+                after = changes[i + 1]
+                return None if after[3] is None else (after[3], after[4])
+        first = changes[0]
+        return None if first[3] is None else (first[3], first[4])
+
+    def visible_vectors(self, index_id: int, keys: Sequence[str], reader: str) -> dict[str, VectorRow]:
+        """GetVectors' view of ``keys``: the stored rows, or what ``reader``'s lag still shows."""
+        current = self.get_vectors(index_id, keys)
+        if not self.lagged:
+            return current
+        changes = self._changes(index_id, [_b(k) for k in keys])
+        if not changes:
+            return current
+        now = time.time()
+        out: dict[str, VectorRow] = {}
+        for key in keys:
+            history = changes.get(_b(key))
+            row = current.get(key)
+            if history is None:
+                if row is not None:
+                    out[key] = row
+                continue
+            state = self._seen(_b(key), history, None if row is None else (row.data, row.metadata), reader, now)
+            if state is not None:
+                out[key] = VectorRow(key, state[0], state[1])
+        return out
+
+    def list_visible(self, index_id: int, after: str | None, limit: int, seg_count: int, seg_index: int,
+                     reader: str = "list") -> list[VectorRow]:
+        """ListVectors' view: rows in key order after ``after``, as ``reader``'s lag shows them."""
+        if not self.lagged:
+            return self.list_vectors(index_id, after, limit, seg_count, seg_index)
+        out: list[VectorRow] = []
+        cursor = _b(after) if after is not None else b""
+        batch = max(limit, 100)
+        while len(out) < limit:
+            sql = ("SELECT key FROM (SELECT key FROM vectors WHERE index_id=? AND key > ? UNION"
+                   " SELECT key FROM changes WHERE index_id=? AND key > ?)")
+            args: list[object] = [index_id, cursor, index_id, cursor]
+            if seg_count > 1:
+                sql += " WHERE ossv_segment(key, ?) = ?"
+                args += [seg_count, seg_index]
+            sql += " ORDER BY key LIMIT ?"
+            args.append(batch)
+            found = [bytes(r[0]) for r in self._c.execute(sql, args)]
+            if not found:
+                break
+            keys = [k.decode("utf-8") for k in found]
+            seen = self.visible_vectors(index_id, keys, reader)
+            out += [seen[k] for k in keys if k in seen]
+            cursor = found[-1]
+            if len(found) < batch:
+                break
+        return out[:limit]
+
+    def scan_visible(self, index_id: int, reader: str = "list") -> list[VectorRow]:
+        """QueryVectors' view of the whole index."""
+        if not self.lagged:
+            return self.scan(index_id)
+        return self.list_visible(index_id, None, 1 << 62, 1, 0, reader)
+
+    # list cursors ---------------------------------------------------------------------------
+
+    def save_cursor(self, index_id: int, key: str) -> str:
+        """A short id standing for ``key`` in a ListVectors token; the same key of the same index gets the same id."""
+        raw = _b(key)
+        ident = base64.urlsafe_b64encode(hashlib.sha256(index_id.to_bytes(8, "big") + raw).digest()[:15]).decode()
+        now = time.time()
+        self._c.execute("INSERT OR IGNORE INTO cursors (id, index_id, key, created) VALUES (?, ?, ?, ?)",
+                        (ident, index_id, raw, now))
+        if self._store is not None and self._store.cursor_prune_due():
+            self._c.execute("DELETE FROM cursors WHERE created < ?", (now - CURSOR_TTL,))
+        return ident
+
+    def load_cursor(self, index_id: int, ident: str) -> str | None:
+        row = self._c.execute("SELECT key FROM cursors WHERE id=? AND index_id=?", (ident, index_id)).fetchone()
+        return None if row is None else bytes(row[0]).decode("utf-8")
+
+
 def _probe_json_each(conn: sqlite3.Connection) -> bool:
     """Whether ``json_each`` exists and CAST(text AS BLOB) gives UTF-8 here (else delete_keys binds parameters)."""
     try:
@@ -293,7 +476,8 @@ def _probe_json_each(conn: sqlite3.Connection) -> bool:
 class Store:
     """The emulator's database; use ``with store.tx() as tx:`` for every request."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, visibility: Visibility | None = None) -> None:
+        self.visibility = visibility or Visibility()
         target = ":memory:" if path is None else str(path)
         self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
         self._lock = threading.RLock()
@@ -308,6 +492,25 @@ class Store:
         self._conn.executescript(SCHEMA)
         self._json_each = _probe_json_each(self._conn)
         self._closed = False
+        last = self._conn.execute("SELECT MAX(seq) FROM changes").fetchone()[0]
+        self._seq = itertools.count(int(last or 0) + 1)
+        self._next_prune = 0.0
+        self._cursor_writes = 0
+
+    def next_seq(self) -> int:
+        """Order of changes (called under the store lock)."""
+        return next(self._seq)
+
+    def prune_due(self, now: float) -> bool:
+        """True at most every half second: pruning the change history scans its time index."""
+        if now < self._next_prune:
+            return False
+        self._next_prune = now + 0.5
+        return True
+
+    def cursor_prune_due(self) -> bool:
+        self._cursor_writes += 1
+        return self._cursor_writes % 1000 == 1
 
     @contextmanager
     def tx(self, begin: bool = True) -> Iterator[Tx]:
@@ -323,7 +526,7 @@ class Store:
                 raise RuntimeError("store is closed")
             if begin:
                 self._conn.execute("BEGIN IMMEDIATE")
-            tx = Tx(self._conn, self._json_each, begin)
+            tx = Tx(self._conn, self._json_each, begin, self)
             try:
                 yield tx
             except BaseException:

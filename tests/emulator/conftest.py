@@ -44,10 +44,10 @@ def bucket(raw: RawClient) -> str:
     return name
 
 
-@pytest.fixture(scope="session")
-def fuzz_target() -> Iterator[tuple[EmulatorServer, str]]:
-    """A dedicated emulator (fuzzing may create and delete things) with a bucket, index "idx" and vectors."""
-    with EmulatorServer(EmulatorConfig(identities=IDENTITIES, region=REGION)) as srv:
+@pytest.fixture(scope="session", params=["httptools", "h11"])
+def fuzz_target(request: pytest.FixtureRequest) -> Iterator[tuple[EmulatorServer, str]]:
+    """A dedicated emulator per HTTP parser (fuzzing may create and delete things) with a bucket, index "idx" and vectors."""
+    with EmulatorServer(EmulatorConfig(identities=IDENTITIES, region=REGION, http=request.param)) as srv:
         raw = RawClient(srv.url)
         raw.create_bucket("fuzz")
         raw.create_index("fuzz")

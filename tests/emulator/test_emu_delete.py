@@ -140,7 +140,14 @@ def test_content_md5(raw: RawClient, bucket: str) -> None:
     raw.put(bucket, "idx", ["a"])
     body = json.dumps({"indexName": "idx", "keys": ["a"]}).encode()
     r = raw.call("deleteVectors", bucket, body, md5=False, headers=[("Content-MD5", "1B2M2Y8AsgTpgAmY7PhCfg==")])
-    assert (r.status_code, error_code(r)) == (400, "InvalidDigest")
+    assert (r.status_code, error_code(r), r.json()["Error"]["EC"]) == (400, "InvalidDigest", "0017-00000503")  # digest §2
+    r = raw.call("deleteVectors", bucket, body, md5=False, headers=[("Content-MD5", "not-base64-of-16-bytes")])
+    assert (r.status_code, error_code(r), r.json()["Error"]["EC"]) == (400, "InvalidDigest", "0017-00000502")
+    r = raw.call("putVectors", bucket, {"indexName": "idx", "vectors": []}, md5=False, headers=[("Content-MD5", "x")])
+    assert (r.status_code, error_code(r)) == (400, "InvalidDigest")  # every operation with a body checks it
+    r = raw.call("deleteVectors", "nosuchbucket", body, md5=False, headers=[("Content-MD5", "x")])
+    assert (r.status_code, error_code(r)) == (404, "NoSuchBucket")  # the bucket check comes first
+    assert raw.keys(bucket) == {"a"}
     assert raw.call("deleteVectors", bucket, body, md5=False).status_code == 204
     assert raw.keys(bucket) == set()
 

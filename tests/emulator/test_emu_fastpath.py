@@ -21,6 +21,7 @@ from emu_helpers import ACCT, IDENTITIES, MAIN, REGION, RawClient, error_code, m
 
 from conformance import signing
 from emulator.addressing import resolve
+from emulator.httpproto import RobustH11Protocol
 from emulator.server import EmulatorConfig, EmulatorServer, http_protocol, loop_setting
 
 HTTP_IMPLS = ["h11"] + (["httptools"] if importlib.util.find_spec("httptools") else [])
@@ -49,7 +50,7 @@ def test_config_rejects_unknown_choices() -> None:
         http_protocol("zttp")
     with pytest.raises(ValueError):
         loop_setting("trio")
-    assert http_protocol("h11") == "h11" and loop_setting("asyncio") == "asyncio"
+    assert http_protocol("h11") is RobustH11Protocol and loop_setting("asyncio") == "asyncio"
 
 
 def test_custom_method_then_normal_requests_on_one_connection(server: EmulatorServer) -> None:

@@ -187,6 +187,23 @@ def s_list_deleted(env: Env) -> Any:
     return env.raw.keys(env.bucket), [v["key"] for v in env.raw.get(env.bucket, ["a", "b"])]
 
 
+def s_get_deleted(env: Env) -> Any:
+    env.raw.put(env.bucket, "idx", ["a", "b"])
+    env.raw.delete(env.bucket, ["a"])
+    return env.raw.keys(env.bucket), [v["key"] for v in env.raw.get(env.bucket, ["a", "b"])]
+
+
+def s_duplicates(env: Env) -> Any:
+    env.raw.put(env.bucket, "idx", ["a", "b"])
+    return outcome(env.raw.delete(env.bucket, ["a", "a"])), env.raw.keys(env.bucket)
+
+
+def s_md5(env: Env) -> Any:
+    env.raw.put(env.bucket, "idx", ["a"])
+    wrong = [("Content-MD5", "AAAAAAAAAAAAAAAAAAAAAA==")]
+    return outcome(env.raw.delete(env.bucket, ["a"], md5=False, headers=wrong)), env.raw.keys(env.bucket)
+
+
 def s_lost_update(env: Env) -> Any:
     env.raw.put(env.bucket, "idx", ["a", "b"])
     worker = threading.Thread(target=lambda: RawClient(env.emu.url).delete(env.bucket, ["a"]))
@@ -296,6 +313,9 @@ CASES: dict[str, tuple[Callable[[Env], Any], Any, Any]] = {
     "second_delete_404": (s_second_delete, (404, "NoSuchKey"), (204, None)),
     "put_after_delete_ignored": (s_put_after_delete, set(), {"a"}),
     "list_shows_deleted": (s_list_deleted, ({"a", "b"}, ["b"]), ({"b"}, ["b"])),
+    "get_shows_deleted": (s_get_deleted, ({"b"}, ["a", "b"]), ({"b"}, ["b"])),
+    "server_error_on_duplicates": (s_duplicates, ((500, "InternalError"), {"a", "b"}), ((204, None), {"b"})),
+    "md5_unchecked": (s_md5, ((204, None), set()), ((400, "InvalidDigest"), {"a"})),
     "lost_update": (s_lost_update, {"b"}, {"b", "new"}),
     "success_200_body": (s_success_200, (200, b"{}"), (204, b"")),
     "success_no_request_id": (s_no_request_id, False, True),
@@ -316,7 +336,7 @@ CASES: dict[str, tuple[Callable[[Env], Any], Any, Any]] = {
     "auth_unknown_key_accepted": (s_unknown_key, 204, 403),
     "throttle_without_limit": (s_without_limit, ((503, "QpsLimitExceeded"), 101), ((204, None), 0)),
 }
-THROTTLED = {"throttle_429", "throttle_collateral"}
+THROTTLED = {"throttle_429", "throttle_collateral", "retry_after_throttle_noop"}
 
 
 def test_every_fault_is_exercised() -> None:
@@ -361,3 +381,23 @@ def test_throttle_429() -> None:
 def test_throttle_collateral() -> None:
     status, left = throttled_delete({"throttle_collateral"})
     assert status == 503 and "a" in left and left < {"a", "b", "c", "d"}
+
+
+def throttled_then_retried(faults: set[str]) -> tuple[int, int, set[str]]:
+    """A delete answered 503, then the same body sent again once the window has room."""
+    options = {"throttle_partial_delete": False}  # a 503 then deletes nothing: the retry alone decides
+    with EmulatorServer(EmulatorConfig(identities=IDENTITIES, qps_limit=5, faults=frozenset(faults), options=options)) as srv:
+        env = fresh_env(srv)
+        env.raw.put(env.bucket, "idx", ["a", "b", "c"])
+        for _ in range(10):
+            if env.raw.call("getVectorIndex", env.bucket, {"indexName": "idx"}).status_code != 200:
+                break
+        first = env.raw.delete(env.bucket, ["a", "b"]).status_code
+        time.sleep(1.05)
+        retry = env.raw.delete(env.bucket, ["a", "b"]).status_code
+        return first, retry, env.raw.keys(env.bucket)
+
+
+def test_retry_after_throttle_noop() -> None:
+    assert throttled_then_retried({"retry_after_throttle_noop"}) == (503, 204, {"a", "b", "c"})
+    assert throttled_then_retried(set()) == (503, 204, {"c"})
