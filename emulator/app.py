@@ -197,7 +197,7 @@ class EmulatorApp:
         state = self.state
         view = RequestView(method=method, raw_query=raw_query, headers=headers, address=address)
         # DeleteVectors runs its checks in the configured order; authentication may come later than here.
-        deferred = op == "DeleteVectors" and state.options.check_order[0] != "auth"
+        deferred = op == "DeleteVectors" and state.options.check_sequence[0] != "auth"
         caller: Caller | None = None
         throttled = False
         if not deferred:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import http
+import logging
 from collections.abc import Iterable
 from email.utils import formatdate
 from typing import Any, cast
@@ -44,6 +45,21 @@ _MALFORMED = (400, "InvalidRequest", "The HTTP request is malformed.")
 _INCOMPLETE = (400, "InvalidRequest", "The connection was half-closed before the request was complete.")
 _TOO_LONG_TARGET = (414, "RequestURITooLong", f"The request target is longer than {TARGET_LIMIT} bytes.")
 _TOO_LARGE_HEAD = (431, "RequestHeaderTooLarge", f"The request head is larger than {HEAD_LIMIT} bytes.")
+
+
+class _AnsweredElsewhere(logging.Filter):
+    """Drops uvicorn's warnings about requests these protocols answer themselves (a fuzzer would flood the log)."""
+
+    EXPECTED = frozenset({"Invalid HTTP request received.", "Unsupported upgrade request."})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.WARNING and record.msg in self.EXPECTED) and not (
+            record.levelno == logging.WARNING and str(record.msg).startswith("No supported WebSocket library"))
+
+
+# A child of uvicorn's error logger: same handlers and level, minus the warnings above.
+LOG = logging.getLogger("uvicorn.error.emulator")
+LOG.addFilter(_AnsweredElsewhere())
 
 
 def raw_error(status: int, code: str, message: str) -> bytes:
@@ -193,6 +209,7 @@ class RobustH11Protocol(H11Protocol, _Lingerer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.logger = LOG
         self.conn = _H11Connection(h11.SERVER, max_incomplete_event_size=BUFFER_LIMIT)
         self._ossv_failed = False
 
@@ -269,6 +286,7 @@ def http_protocols() -> tuple[type[asyncio.Protocol], type[asyncio.Protocol]]:
         _PLAIN_METHODS = (b"GET ", b"PUT ", b"POST ", b"DELETE ", b"HEAD ", b"OPTIONS ", b"PATCH ")
 
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.logger = LOG
             self._ossv_in_message = False
             self._ossv_in_head = False
             self._ossv_head_bytes = 0

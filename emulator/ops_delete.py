@@ -14,7 +14,6 @@ import json
 import random
 import time
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,77 +129,54 @@ def _check_keys(ctx: OpContext, raw: list[str]) -> tuple[list[str], ServiceError
     return [k for k in unique if k not in bad], deferred, False
 
 
-# A check that needs another's result runs that one first, so every order of the option works. The index lives
-# in the bucket: looking it up checks the bucket (a missing bucket is NoSuchBucket, never NoSuchVectorIndex).
-PREREQUISITES: dict[str, tuple[str, ...]] = {"fields": ("json",), "index": ("fields", "bucket"), "keys": ("fields",)}
-
-
 class _Checks:
-    """The DeleteVectors checks, each run once, in the configured order (digest A6: the order is not documented)."""
+    """The DeleteVectors checks, run in ``Options.check_sequence`` (digest A6: the order is not documented)."""
 
     def __init__(self, ctx: OpContext, tx: Tx) -> None:
         self.ctx, self.tx = ctx, tx
-        self.done: set[str] = set()
         self.body: dict[str, Any] = {}
         self.raw: list[str] | None = None
         self.name = ""
         self.index: Index | None = None
         self.checked: tuple[list[str], ServiceError | None, bool] | None = None
         self.early = False  # a fault answers 204 without deleting
-        self._stages: dict[str, Callable[[], None]] = {
-            "auth": self._auth, "bucket": self._bucket, "digest": self._digest, "json": self._json,
-            "fields": self._fields, "index": self._index, "keys": self._keys,
-        }
 
     def run(self, stage: str) -> None:
-        if stage in self.done:
+        ctx = self.ctx
+        if stage == "auth":
+            if ctx.authenticate is not None:
+                ctx.authenticate()
+        elif stage == "bucket":
+            if ctx.caller is None and ctx.address.account_id is None and ctx.authenticate is not None:
+                ctx.authenticate()  # a path-style request names no account: only its credentials do
+            require_bucket(ctx, self.tx)
+        elif stage == "digest":
+            if not ctx.fault("md5_unchecked"):
+                error = errors.digest_error(signing.header_value(ctx.headers, "content-md5"), ctx.body)
+                if error is not None:
+                    raise error
+        elif stage == "json":
+            self.body = ctx.json_object()
+        elif stage == "fields":
+            self.raw = _raw_keys(ctx, self.body)
+            if self.raw is None:
+                self.early = True  # missing_keys_field_ok answers 204 without looking further
+            else:
+                self.name = index_name_of(ctx, self.body)
+        elif self.raw is None:
             return
-        for needed in PREREQUISITES.get(stage, ()):
-            self.run(needed)
-        if stage == "bucket" and self.ctx.caller is None and self.ctx.address.account_id is None:
-            self.run("auth")  # a path-style request names no account: only its credentials do
-        self.done.add(stage)
-        if stage in ("index", "keys") and self.raw is None:
-            return  # missing_keys_field_ok answers 204 without looking further
-        self._stages[stage]()
-
-    def _auth(self) -> None:
-        if self.ctx.authenticate is not None:
-            self.ctx.authenticate()
-
-    def _bucket(self) -> None:
-        require_bucket(self.ctx, self.tx)
-
-    def _digest(self) -> None:
-        if not self.ctx.fault("md5_unchecked"):
-            error = errors.digest_error(signing.header_value(self.ctx.headers, "content-md5"), self.ctx.body)
-            if error is not None:
-                raise error
-
-    def _json(self) -> None:
-        self.body = self.ctx.json_object()
-
-    def _fields(self) -> None:
-        self.raw = _raw_keys(self.ctx, self.body)
-        if self.raw is None:
-            self.early = True
-            return
-        self.name = index_name_of(self.ctx, self.body)
-
-    def _index(self) -> None:
-        self.index = _lookup_index(self.ctx, self.tx, self.name)
-        self.early |= self.index is None
-
-    def _keys(self) -> None:
-        assert self.raw is not None
-        self.checked = _check_keys(self.ctx, self.raw)
-        self.early |= self.checked is None
+        elif stage == "index":
+            self.index = _lookup_index(ctx, self.tx, self.name)
+            self.early |= self.index is None
+        else:
+            self.checked = _check_keys(ctx, self.raw)
+            self.early |= self.checked is None
 
 
 def validate(ctx: OpContext, tx: Tx) -> Plan | None:
     """Run every check in the configured order; None means a (faulty) early 204."""
     checks = _Checks(ctx, tx)
-    for stage in ctx.options.check_order:
+    for stage in ctx.options.check_sequence:
         checks.run(stage)
     if checks.early or checks.index is None or checks.checked is None:
         return None

@@ -17,12 +17,16 @@ import math
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 # DeleteVectors checks, in the digest's suggested order (§5.1): authentication, bucket existence, Content-MD5,
 # JSON syntax, member presence/types (keys and indexName), index existence, key count/length/content.
 CHECK_STAGES = ("auth", "bucket", "digest", "json", "fields", "index", "keys")
 DEFAULT_CHECK_ORDER = ",".join(CHECK_STAGES)
+# A check that needs another's result runs that one first, so every order works. The index lives in the
+# bucket: looking it up checks the bucket (a missing bucket is NoSuchBucket, never NoSuchVectorIndex).
+CHECK_PREREQUISITES: dict[str, tuple[str, ...]] = {"fields": ("json",), "index": ("fields", "bucket"), "keys": ("fields",)}
 
 
 def _opt(default: Any, why: str, ref: str, choices: tuple[str, ...] = ()) -> Any:
@@ -145,14 +149,29 @@ class Options:
             raise ValueError(f"option setup_qps_limit: expected 0 (off) or a number >= 1, got {self.setup_qps_limit!r}")
         parse_check_order(self.delete_check_order)
 
-    @property
+    @cached_property
     def check_order(self) -> tuple[str, ...]:
-        """The effective DeleteVectors check order (``index_before_key_checks`` applied)."""
+        """The configured DeleteVectors check order, ``index_before_key_checks`` applied (computed once)."""
         order = list(parse_check_order(self.delete_check_order))
         if not self.index_before_key_checks and order.index("index") < order.index("keys"):
             order.remove("keys")
             order.insert(order.index("index"), "keys")
         return tuple(order)
+
+    @cached_property
+    def check_sequence(self) -> tuple[str, ...]:
+        """The order the checks really run in: ``check_order`` with each check's prerequisites pulled before it."""
+        out: list[str] = []
+
+        def run(stage: str) -> None:
+            if stage not in out:
+                for needed in CHECK_PREREQUISITES.get(stage, ()):
+                    run(needed)
+                out.append(stage)
+
+        for stage in self.check_order:
+            run(stage)
+        return tuple(out)
 
     @property
     def visibility_lag(self) -> bool:

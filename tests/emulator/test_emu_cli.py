@@ -24,7 +24,10 @@ def test_console_script_entry_point() -> None:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_serves_until_signal(sig: signal.Signals) -> None:
     proc = subprocess.Popen([*CMD, "--port", "0", "--cred", "AK1:SK1:1234567890123456", "--sts", "AK2:SK2:TOK:1234567890123456",
-                             "--option", "max_delete_keys=10", "--fault", "success_200_body"],
+                             "--option", "max_delete_keys=10", "--fault", "success_200_body",
+                             "--option", "delete_check_order=keys,fields,json,index,digest,bucket,auth",
+                             "--option", "setup_qps_limit=50", "--option", "get_delete_lag_s=0.5", "--option", "lag_jitter=on",
+                             "--option", "connection_close=true"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
@@ -64,7 +67,9 @@ def test_generated_credentials() -> None:
     "args",
     [["--cred", "nocolons"], ["--cred", "AK:SK:notdigits"], ["--sts", "AK:SK:1"], ["--fault", "no_such_fault"],
      ["--option", "nope=1"], ["--option", "max_delete_keys=many"], ["--option", "novalue"], ["--qps-limit", "0"],
-     ["--port", "70000"], ["--bogus"], ["--qps-limit", "x"]],
+     ["--port", "70000"], ["--bogus"], ["--qps-limit", "x"], ["--option", "list_delete_lag_s=-1"],
+     ["--option", "put_visibility_lag_s=soon"], ["--option", "setup_qps_limit=0.5"],
+     ["--option", "delete_check_order=auth,bucket"]],
 )
 def test_bad_arguments(args: list[str]) -> None:
     proc = subprocess.run([*CMD, *args], capture_output=True, text=True, timeout=30)
