@@ -34,7 +34,7 @@ from conformance.ops import delete_vectors_spec
 from conformance.oracle import Expectation, World, expect_delete
 from conformance.recorder import HarnessError, Recorder, Refused
 from conformance.records import Exchange, ReceivedResponse, RequestSpec
-from conformance.target import Target
+from conformance.target import Target, canonical, vector_for
 
 TRANSPORT_RETRIES = 2
 THROTTLE_BUDGET_S = 30.0
@@ -54,6 +54,7 @@ class Arena:
     watched: list[Location] = field(default_factory=list)
     before: dict[Location, Snapshot] = field(default_factory=dict)
     key: Callable[[str], str] = str  # the key as sent: run-prefixed inside a user's bucket (OSSV_BUCKET)
+    may_vanish: dict[Location, frozenset[str]] = field(default_factory=dict)  # removals reads may not show yet
 
     @property
     def location(self) -> Location:
@@ -112,7 +113,7 @@ class DeleteHarness:
         predeleted = arena.keys(predeleted)
         witnessed: list[Location] = []
         twin: Location | None = None
-        expect: dict[Location, tuple[set[str], set[str]]] = {}  # location -> (must be visible, must be gone)
+        expect: dict[Location, tuple[dict[str, str], set[str]]] = {}  # location -> (must read as put, must be gone)
         try:
             if index_exists:
                 refused: list[str] = []
@@ -124,7 +125,8 @@ class DeleteHarness:
                 if predeleted:
                     target.delete_own(bucket, index, predeleted)
                 arena.watched.append(arena.location)
-                expect[arena.location] = (set(stored) - set(predeleted) - set(refused), set(predeleted))
+                written = set(stored) - set(predeleted) - set(refused)
+                expect[arena.location] = ({k: canonical(vector_for(k, salt)) for k in written}, set(predeleted))
             if witnesses:
                 if bucket_exists and target.buckets.second:
                     # the same index name in another bucket: a delete must not cross buckets
@@ -134,8 +136,11 @@ class DeleteHarness:
                     kept = set(stored) - set(target.put(*location, stored, "w" + salt)) if stored else set()
                     witnessed.append(location)
                     arena.watched.append(location)
-                    expect[location] = (kept, target.recently_removed.get(location, set()) - kept)
-            arena.before = {loc: self._visible(loc, *expect.get(loc, (set(), set()))) for loc in arena.watched}
+                    # the last example's witness keys were removed; reads may still show them: they may vanish
+                    # while this example runs, which is no collateral damage, so nothing waits for their removal
+                    expect[location] = ({k: canonical(vector_for(k, "w" + salt)) for k in kept}, set())
+                    arena.may_vanish[location] = target.pending_removals(location) - kept
+            arena.before = {loc: self._visible(loc, *expect.get(loc, ({}, set()))) for loc in arena.watched}
             yield arena
         finally:
             if index_exists:
@@ -145,15 +150,17 @@ class DeleteHarness:
                     target.drop_index(*location)
                 elif stored:
                     target.delete_own(*location, stored)
-                    target.recently_removed[location] = set(stored)
+                    target.removed(location, stored)
 
-    def _visible(self, location: Location, present: set[str], gone: set[str]) -> Snapshot:
-        """The snapshot once setup writes are visible (reads may lag), or the last one when the wait runs out.
+    def _visible(self, location: Location, present: dict[str, str], gone: set[str]) -> Snapshot:
+        """The snapshot once setup writes read as written (reads may lag: a key put again may still show its
+        deleted predecessor), or the last one when the wait runs out.
 
         Judging against a half-visible setup would blame the delete for the put's lag.
         """
         waited = self.target.patience.until(
-            lambda: self.target.snapshot(*location), lambda snap: present <= set(snap) and not gone & set(snap)
+            lambda: self.target.snapshot(*location),
+            lambda snap: all(snap.get(k) == v for k, v in present.items()) and not gone & set(snap),
         )
         return waited.value
 
@@ -270,12 +277,14 @@ class DeleteHarness:
             after = self.snapshots(arena.watched)
             full_after = {**after}
             full_after.setdefault(arena.location, {})
-            verdicts = judge_effect(expectation, status, arena.location, full_before, full_after)
+            verdicts = judge_effect(expectation, status, arena.location, full_before, full_after, (), arena.may_vanish)
             if 200 <= status < 300 and arena.index_exists and all(v.ok for v in verdicts):
                 existed = expectation.requested & set(full_before[arena.location])
                 returned = self.target.still_returned(arena.bucket, arena.index, existed)
                 if returned:
-                    verdicts = judge_effect(expectation, status, arena.location, full_before, full_after, returned)
+                    verdicts = judge_effect(
+                        expectation, status, arena.location, full_before, full_after, returned, arena.may_vanish
+                    )
             return after, verdicts
 
         waited = self.target.patience.until(read, lambda got: all(v.ok for v in got[1]))

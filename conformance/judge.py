@@ -182,11 +182,13 @@ def judge_effect(
     before: Mapping[Location, Snapshot],
     after: Mapping[Location, Snapshot],
     returned: Collection[str] = (),
+    may_vanish: Mapping[Location, Collection[str]] | None = None,
 ) -> list[Verdict]:
     """Did the request change exactly what its answer allows, and nothing else?
 
     ``returned`` is what GetVectors of the requested keys still returned: after a 2xx, a key that
-    either read path still shows is not gone."""
+    either read path still shows is not gone. ``may_vanish`` names, per watched index, keys an earlier
+    delete removed whose removal reads may not show yet: their vanishing is no collateral damage."""
     verdicts = []
     collateral: list[str] = []
     for location, snap in before.items():
@@ -197,7 +199,10 @@ def judge_effect(
             # a requested key may vanish, never change or appear
             collateral += [f"{location[1]}/{k}" for k in _changed(snap, now, expectation.requested) if k in now]
         else:
-            collateral += [f"{location[1]}@{location[0]}/{k}" for k in _changed(snap, now)]
+            pending = frozenset((may_vanish or {}).get(location, ()))
+            collateral += [
+                f"{location[1]}@{location[0]}/{k}" for k in _changed(snap, now) if not (k in pending and k not in now)
+            ]
     verdicts.append(
         Verdict(
             "DV-NO-COLLATERAL",

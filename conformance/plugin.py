@@ -17,7 +17,7 @@ import re
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -281,6 +281,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if drop:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
+    state.extra["total"] = len(items)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: Sequence[str]) -> None:
+    """xdist controller: the progress bar's total is what the workers collected."""
+    state = node.config.stash.get(STATE, None)
+    if state is not None:
+        state.extra["total"] = len(ids)
 
 
 # --- fixtures -----------------------------------------------------------------------
@@ -467,6 +476,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     sent = case_obj.target.client.sent - case_obj.sent_at_start if case_obj is not None else recorder.requests
     report.user_properties.append(("ossv_requests", sent))
     report.user_properties.append(("ossv_failed", len(still_failing)))
+    report.user_properties.append(("ossv_examples", recorder.examples_run))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -495,8 +505,15 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     state.done += 1
     state.requests += int(str(props.get("ossv_requests", 0)))
     state.failures += int(str(props.get("ossv_failed", 0)))
+    state.extra["examples"] = int(state.extra.get("examples", 0)) + int(str(props.get("ossv_examples", 0)))
     if state.progress is not None:
-        state.progress.update(state.done, state.requests)
+        state.progress.update(
+            state.done,
+            state.requests,
+            total=state.extra.get("total"),
+            examples=int(state.extra["examples"]),
+            failures=state.failures,
+        )
 
 
 _controller_state: RunState | None = None

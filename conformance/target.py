@@ -102,7 +102,7 @@ class Target:
         self.witness: str | None = None  # an index in the primary bucket beside every test index
         self.twin: str | None = None  # an index of the same role in the second bucket
         # keys last removed from a shared witness index, which must read as gone before it is judged
-        self.recently_removed: dict[tuple[str, str], set[str]] = {}
+        self._removed: dict[tuple[str, str], dict[str, float]] = {}  # location -> key -> when it was removed
 
     # --- plumbing
 
@@ -151,9 +151,13 @@ class Target:
         if self.buckets.second is not None:
             self._create_bucket(self.buckets.second)
         canary = self.new_index(self.buckets.primary, role="c")
-        self.put(self.buckets.primary, canary, [self.user_key(f"canary-{i}") for i in range(CANARY_COUNT)], salt="canary")
+        keys = [self.user_key(f"canary-{i}") for i in range(CANARY_COUNT)]
+        refused = set(self.put(self.buckets.primary, canary, keys, salt="canary"))
         self.canary = (self.buckets.primary, canary)
-        self.canary_snapshot = self.snapshot(self.buckets.primary, canary)
+        # the photograph the end is compared with, once the puts are visible (reads may lag behind writes)
+        self.canary_snapshot = self.patience.until(
+            lambda: self.snapshot(self.buckets.primary, canary), lambda snap: set(keys) - refused <= set(snap)
+        ).value
         self.witness = self.new_index(self.buckets.primary, role="w")
         if self.buckets.second is not None:
             self.twin = self.new_index(self.buckets.second, role="w")
@@ -225,6 +229,18 @@ class Target:
             "ListVectors", lambda: self.ops.list_vectors_all(bucket, index, return_data=True, return_metadata=True)
         )
         return {str(item.get("key")): canonical(item) for item in listing.items}
+
+    def removed(self, location: tuple[str, str], keys: Iterable[str]) -> None:
+        """Remember keys the suite removed from a shared index: reads may show them for up to the allowed lag."""
+        now = time.monotonic()
+        self._removed.setdefault(location, {}).update(dict.fromkeys(keys, now))
+
+    def pending_removals(self, location: tuple[str, str]) -> frozenset[str]:
+        """Keys removed from ``location`` recently enough that a lagging read may still show them."""
+        horizon = time.monotonic() - self.patience.allowed_s
+        pending = {k: t for k, t in self._removed.get(location, {}).items() if t >= horizon}
+        self._removed[location] = pending
+        return frozenset(pending)
 
     def still_returned(self, bucket: str, index: str, keys: Iterable[str]) -> frozenset[str]:
         """Which of ``keys`` GetVectors still returns (the second read path: a deleted key must be gone from both).

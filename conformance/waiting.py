@@ -22,7 +22,7 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 FLOOR_S = 0.5
 FIRST_PAUSE_S = 0.05
-MAX_PAUSE_S = 1.0
+MAX_PAUSE_S = 0.5
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from conformance import logsafety
 from conformance.client import is_direct_host
 from conformance.config import ConfigError, Settings
 from conformance.drivers import NotExpressible, sdk_version
+from conformance.limits import DOCUMENTED_QUERY, SDK_QUERY
 from conformance.ops import content_md5
 from conformance.ratelimit import RateBudget
 from conformance.records import AuthKind, Exchange, ReceivedResponse, RequestSpec, SdkKind, SdkOutcome, SentRequest
@@ -57,7 +58,6 @@ SDK_AUTH: Mapping[AuthKind, tuple[str, bool]] = {
     AuthKind.STS_PRESIGNED: ("sts", True),
     AuthKind.OTHER_ACCOUNT: ("other", False),
 }
-SDK_QUERY = "deleteVectors="  # what the SDK puts on the wire (urlencode of an empty value)
 _SIGNATURE = re.compile(r"(?:Signature=|x-oss-signature=)([0-9A-Za-z%]+)")
 _POOL = 32
 
@@ -92,7 +92,8 @@ def sdk_body(index_name: str | None, keys: list[str] | None) -> bytes:
 
 def translate(spec: RequestSpec) -> SdkCall:
     """The SDK call that sends exactly ``spec``, or NotExpressible saying why there is none."""
-    if spec.method != "POST" or spec.query != SDK_QUERY:
+    # the documented ``?deleteVectors`` is the same request: both canonicalise alike, the SDK spells it its way
+    if spec.method != "POST" or spec.query not in (SDK_QUERY, DOCUMENTED_QUERY):
         raise NotExpressible(f"the SDK sends DeleteVectors as POST /?{SDK_QUERY}, not {spec.method} /?{spec.query}")
     if spec.bucket is None:
         raise NotExpressible("DeleteVectors through the SDK needs a bucket")

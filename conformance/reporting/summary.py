@@ -15,12 +15,12 @@ from conformance.records import CheckResult, Level
 from conformance.reporting.files import SUMMARY_FILE, SUMMARY_SCHEMA, write_atomic
 from conformance.reporting.runinfo import RunInfo
 from conformance.reporting.verdict import (
+    UNJUDGED,
     as_event,
     catalog_dicts,
     check_level,
     empty_counts,
     outcome_counts,
-    UNJUDGED,
     requirement_verdict,
     verdict,
 )
@@ -105,6 +105,9 @@ def build_summary(info: RunInfo, results: Sequence[CheckResult | Mapping[str, An
     }
 
 
+_GENERIC = ("declared but not exercised", "Skipped: only under --driver")  # reasons that say less than the others
+
+
 def _must_not_judged(
     requirements: Sequence[Mapping[str, Any]], per_req: Mapping[str, Sequence[Mapping[str, Any]]]
 ) -> list[dict[str, str]]:
@@ -113,9 +116,10 @@ def _must_not_judged(
     for req in requirements:
         if req["level"] != Level.MUST.value or req["verdict"] not in UNJUDGED:
             continue
-        reasons = [str(e.get("message") or "") for e in per_req.get(str(req["id"]), []) if e.get("outcome") in ("skip", "error")]
-        reasons = [r for r in dict.fromkeys(reasons) if r]
-        why = "; ".join(reasons[:3]) if reasons else "no check of this run names it"
+        events = [e for e in per_req.get(str(req["id"]), []) if e.get("outcome") in ("skip", "error")]
+        reasons = [r for r in dict.fromkeys(str(e.get("message") or "") for e in events) if r]
+        specific = [r for r in reasons if r.startswith("not exercised: ") or not r.startswith(_GENERIC)]
+        why = "; ".join(specific or reasons) if reasons else "no check of this run names it"
         out.append({"id": str(req["id"]), "why": why})
     return out
 

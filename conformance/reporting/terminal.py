@@ -232,4 +232,8 @@ def render_summary_table(summary: Mapping[str, Any]) -> str:
         f"Verdict: {_VERDICT_LABEL.get(verdict, verdict)} · target {run.get('target', '?')} · "
         f"{summary.get('total', 0)} checks ({counted or 'none'})"
     )
+    unjudged = summary.get("must_not_judged") or []
+    if unjudged:
+        lines.append(f"MUST requirements not judged ({len(unjudged)}):")
+        lines.extend(f"  {item.get('id')}: {item.get('why')}" for item in unjudged)
     return "\n".join(lines) + "\n"

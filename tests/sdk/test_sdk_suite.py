@@ -80,6 +80,6 @@ def test_matrix_shows_both_drivers(emulator: EmulatorServer, tmp_path: Path) -> 
     data = json.loads((out / "matrix.json").read_text())
     assert {d: v["verdict"] for d, v in data["drivers"].items()} == {"raw": "conformant", "sdk": "conformant"}
     cells = {row["id"]: row["cells"] for row in data["requirements"]}
-    assert cells["SDK-RESULT"] == {"raw": "skip", "sdk": "pass"}
+    assert cells["SDK-RESULT"] == {"raw": "not-applicable", "sdk": "pass"}
     assert cells["DV-MALFORMED-JSON"] == {"raw": "pass", "sdk": "skip"}
     assert cells["DV-SUCCESS-204"] == {"raw": "pass", "sdk": "pass"}
