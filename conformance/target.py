@@ -215,7 +215,7 @@ class Target:
             try:
                 self._delete_batch(bucket, index, chunk)
             except HarnessError as err:
-                if "HTTP 400" not in str(err) or len(chunk) == 1:
+                if "HTTP 400" not in str(err):
                     raise
                 for key in chunk:  # a key the target refuses to name is one it cannot have stored
                     with contextlib.suppress(HarnessError):

@@ -38,7 +38,8 @@ def test_context_manager_starts_on_a_free_local_port_and_stops() -> None:
         assert port > 0 and emu.endpoint == f"http://127.0.0.1:{port}"
         assert _status(emu.endpoint + "/") == 403
     assert not _listening(port)
-    assert not [t for t in threading.enumerate() if t.name.startswith("ossv-emulator")]
+    # its own thread is gone (other tests of this process may run emulators of their own meanwhile)
+    assert not [t for t in threading.enumerate() if t.name == f"ossv-emulator-{port}"]
 
 
 def test_credentials_are_random_per_use() -> None:

@@ -138,15 +138,15 @@ def test_in_a_users_bucket_every_key_carries_the_run_prefix_and_index_is_spelled
     emulator: EmulatorServer, tmp_path: Path
 ) -> None:
     ops = _ops(emulator.url)
-    ops.put_vector_bucket("users-bucket")
+    ops.put_vector_bucket("users-bucket2")
     relay = _Recorder(emulator.url)
     relay.start()
     try:
-        run = run_suite(relay.url, tmp_path / "run", extra_env={"OSSV_BUCKET": "users-bucket"})
+        run = run_suite(relay.url, tmp_path / "run", extra_env={"OSSV_BUCKET": "users-bucket2"})
     finally:
         relay.stop()
     assert run.exit_code == 0, run.stdout[-3000:]
-    into_users_bucket = [s for s in relay.seen if s[2].get("Host", "").startswith("users-bucket-")]
+    into_users_bucket = [s for s in relay.seen if s[2].get("Host", "").startswith("users-bucket2-")]
     assert any("deleteVectors" in path for _, path, _, _ in into_users_bucket)
     for method, path, _, body in into_users_bucket:
         if not body:
@@ -159,4 +159,4 @@ def test_in_a_users_bucket_every_key_carries_the_run_prefix_and_index_is_spelled
             assert all(m == "indexName" for m in spellings), (path, body[:200])
             keys = [v.get("key") for v in data.get("vectors", [])] if "putVectors" in path else strings_in(data.get("keys"))
             assert all(isinstance(k, str) and k.startswith("ossvc") for k in keys), (method, path, body[:200])
-    ops.delete_vector_bucket("users-bucket")
+    ops.delete_vector_bucket("users-bucket2")
