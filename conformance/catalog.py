@@ -125,8 +125,9 @@ CATALOG: tuple[Requirement, ...] = (
     Requirement(
         "DV-ERROR-SHAPE",
         _S,
-        'Errors are {"Error": {"Code", "Message", "RequestId"}} with Content-Type exactly application/json, '
-        "RequestId equal to the header",
+        "Errors are readable by the official SDK: a code in a dialect it parses (JSON {\"Error\": {...}} with "
+        "Content-Type exactly application/json, the x-oss-error-type or x-oss-err header, or OSS XML), "
+        "a RequestId in the body equal to the header",
         "sdk: _client.py error parsing (spec 4.1, 4.2)",
     ),
     Requirement(
@@ -157,6 +158,9 @@ CATALOG: tuple[Requirement, ...] = (
     ),
     Requirement("DV-OBS-AUTH-CODE", _O, "Which status and code each kind of authentication failure gets", "spec 8 A8"),
     Requirement("DV-OBS-PRECEDENCE", _O, "Which error wins when several apply", "spec 8 A6"),
+    Requirement(
+        "DV-OBS-ERROR-FORMAT", _O, "Which error dialect the endpoint speaks", "spec 4.1 (field set not documented), 4.2"
+    ),
     Requirement("DV-OBS-REQUEST-ID-FORMAT", _O, "The format of x-oss-request-id", "spec 3 (24 characters in live tests)"),
     Requirement(
         "DV-OBS-READ-LAG",

@@ -8,6 +8,9 @@ the recorder's job, by requirement level.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -35,25 +38,62 @@ class Verdict:
         return requirement(self.requirement).level
 
 
-def error_code(response: ReceivedResponse) -> str | None:
-    """The error code, whatever dialect the body speaks (judging the code is not judging the shape)."""
-    body = response.body
+def _json_error(data: object) -> dict[str, object] | None:
+    inner = data.get("Error") if isinstance(data, dict) else None
+    return inner if isinstance(inner, dict) else None
+
+
+def _header_error(response: ReceivedResponse) -> dict[str, object] | None:
+    """The error the SDK decodes from the base64 ``x-oss-err`` header when the body is empty (spec 4.2)."""
+    header = response.header("x-oss-err")
+    if not header or response.body:
+        return None
     try:
-        data = json.loads(body)
-        if isinstance(data, dict):
-            inner = data.get("Error")
-            if isinstance(inner, dict) and isinstance(inner.get("Code"), str):
-                return str(inner["Code"])
-    except ValueError:
-        pass
+        return _json_error(json.loads(base64.b64decode(header, validate=True)))
+    except (ValueError, binascii.Error):
+        return None
+
+
+def error_dialect(response: ReceivedResponse) -> tuple[str, str | None, str | None]:
+    """How the error is spelled, its code and its RequestId, read the way the official SDK reads them (spec 4.2):
+    with Content-Type exactly application/json, the ``x-oss-error-type`` header, or ``{"Error": {...}}`` in the
+    body, or (empty body) in the base64 ``x-oss-err`` header; with any other Content-Type, OSS XML."""
+    if response.header("content-type") == "application/json":
+        error_type = response.header("x-oss-error-type")
+        if error_type:
+            return "JSON, code in x-oss-error-type", error_type, None
+        inner = _header_error(response)
+        if inner is not None:
+            dialect = "x-oss-err header"
+        else:
+            dialect = 'JSON {"Error": {...}}'
+            try:
+                inner = _json_error(json.loads(response.body))
+            except ValueError:
+                inner = None
+        if inner is None:
+            return "unreadable as JSON", None, None
+        code, request_id = inner.get("Code"), inner.get("RequestId")
+        return dialect, code if isinstance(code, str) else None, request_id if isinstance(request_id, str) else None
     try:
-        root = ET.fromstring(body)
-        code = root.findtext("Code")
-        if code:
-            return code
+        root = ET.fromstring(response.body)
     except ET.ParseError:
-        pass
-    return response.header("x-oss-error-type")
+        return "neither JSON (by its Content-Type) nor XML", None, None
+    if root.tag != "Error":
+        return "XML without <Error>", None, None
+    return "OSS XML", root.findtext("Code") or None, root.findtext("RequestId") or None
+
+
+def error_code(response: ReceivedResponse) -> str | None:
+    """The error code, whatever dialect the answer speaks (judging the code is not judging the shape)."""
+    _, code, _ = error_dialect(response)
+    if code:
+        return code
+    with contextlib.suppress(ValueError):  # lenient: a JSON body behind another Content-Type
+        inner = _json_error(json.loads(response.body))
+        if inner is not None and isinstance(inner.get("Code"), str):
+            return str(inner["Code"])
+    return None
 
 
 def is_throttle(response: ReceivedResponse | None) -> bool:
@@ -88,22 +128,17 @@ def _matches(allowed: Allowed, response: ReceivedResponse) -> bool:
 
 
 def _error_shape_problem(response: ReceivedResponse) -> str | None:
-    content_type = response.header("content-type")
-    if content_type != "application/json":
-        return f"Content-Type is {content_type!r}, not exactly 'application/json'"
-    try:
-        data = json.loads(response.body)
-    except ValueError:
-        return "the error body is not JSON"
-    inner = data.get("Error") if isinstance(data, dict) else None
-    if not isinstance(inner, dict):
-        return 'the error body has no "Error" object'
-    missing = [f for f in ("Code", "Message", "RequestId") if not isinstance(inner.get(f), str)]
-    if missing:
-        return f"Error lacks {', '.join(missing)}"
+    """None when the official SDK reads this error's code as the endpoint sent it; else why it cannot.
+
+    Which of the dialects the SDK understands an endpoint speaks is not documented on the API pages
+    (spec 4.1: "the exact field set ... is not documented"); DV-OBS-ERROR-FORMAT records it."""
+    dialect, code, request_id = error_dialect(response)
+    if code is None:
+        content_type = response.header("content-type")
+        return f"the SDK cannot read a code: Content-Type {content_type!r}, body {dialect}"
     header_id = response.header("x-oss-request-id")
-    if header_id is not None and inner["RequestId"] != header_id:
-        return f"Error.RequestId {inner['RequestId']!r} differs from x-oss-request-id {header_id!r}"
+    if request_id is not None and header_id is not None and request_id != header_id:
+        return f"Error.RequestId {request_id!r} differs from x-oss-request-id {header_id!r}"
     return None
 
 
@@ -140,6 +175,8 @@ def judge_answer(expectation: Expectation, response: ReceivedResponse) -> tuple[
     request_id = response.header("x-oss-request-id")
     if request_id:
         observations.append(Verdict("DV-OBS-REQUEST-ID-FORMAT", True, "recorded", request_id_format(request_id)))
+    if response.status >= 400:
+        observations.append(Verdict("DV-OBS-ERROR-FORMAT", True, "recorded", error_dialect(response)[0]))
     return verdicts, observations
 
 
@@ -150,9 +187,7 @@ def judge_conventions(response: ReceivedResponse) -> list[Verdict]:
     verdicts.append(Verdict("DV-REQUEST-ID", has_id, "x-oss-request-id present", "present" if has_id else "missing"))
     if response.status >= 400:
         problem = _error_shape_problem(response)
-        verdicts.append(
-            Verdict("DV-ERROR-SHAPE", problem is None, 'JSON {"Error": {...}} as application/json', problem or "as documented")
-        )
+        verdicts.append(Verdict("DV-ERROR-SHAPE", problem is None, "an error the SDK reads the code of", problem or "readable"))
     if response.status in (429, 503) and is_throttle(response):
         ok = response.status == 503 and error_code(response) == THROTTLE_CODE
         verdicts.append(Verdict("DV-THROTTLE-CODE", ok, f"503 {THROTTLE_CODE}", describe_response(response)))

@@ -60,3 +60,33 @@ def test_a_key_getvectors_still_returns_is_not_gone() -> None:
 def test_a_4xx_that_deleted_something_fails() -> None:
     before = {LOC: {"doc-1": "v1"}}
     assert "DV-REJECT-NO-EFFECT" in failed(judge_effect(expectation([]), 400, LOC, before, {LOC: {}}))
+
+
+def _error(content_type: str, body: bytes, *headers: tuple[str, str]) -> ReceivedResponse:
+    return ReceivedResponse(404, (("x-oss-request-id", "R"), ("Content-Type", content_type), *headers), body)
+
+
+def test_every_error_dialect_the_sdk_reads_is_a_readable_error_shape() -> None:
+    """Which dialect an endpoint speaks is undocumented: any the SDK parses is fine, and it is recorded."""
+    import base64
+
+    from conformance.judge import error_code, judge_conventions
+
+    json_error = json.dumps({"Error": {"Code": "NoSuchVectorIndex", "Message": "m", "RequestId": "R"}}).encode()
+    readable = [
+        _error("application/json", json_error),
+        _error("application/json", json.dumps({"Error": {"Code": "NoSuchVectorIndex"}}).encode()),  # RequestId: the header
+        _error("application/json", b'{"message": "m"}', ("x-oss-error-type", "NoSuchVectorIndex")),
+        _error("application/json", b"", ("x-oss-err", base64.b64encode(json_error).decode())),
+        _error("application/xml", b"<Error><Code>NoSuchVectorIndex</Code><RequestId>R</RequestId></Error>"),
+    ]
+    for answer in readable:
+        assert error_code(answer) == "NoSuchVectorIndex"
+        assert not failed(judge_conventions(answer)), answer
+    unreadable = [
+        _error("application/json; charset=utf-8", json_error),  # the SDK then parses XML: BadErrorResponse
+        _error("application/json", b"<Error><Code>NoSuchVectorIndex</Code></Error>"),
+        _error("application/json", json.dumps({"Error": {"Code": "NoSuchVectorIndex", "RequestId": "other"}}).encode()),
+    ]
+    for answer in unreadable:
+        assert "DV-ERROR-SHAPE" in failed(judge_conventions(answer)), answer
