@@ -19,10 +19,8 @@ import pytest
 
 from conformance.drivers import NotExpressible
 from conformance.drivers.judging import judge_surface, judge_surface_effect
+from conformance.errors import HarnessError, Refused
 from conformance.judge import (
-    Location,
-    Snapshot,
-    Verdict,
     describe_response,
     is_server_error,
     is_throttle,
@@ -32,8 +30,8 @@ from conformance.judge import (
 )
 from conformance.ops import delete_vectors_spec
 from conformance.oracle import Expectation, World, expect_delete
-from conformance.recorder import HarnessError, Recorder, Refused
-from conformance.records import Exchange, ReceivedResponse, RequestSpec
+from conformance.recorder import Recorder
+from conformance.records import Exchange, Location, ReceivedResponse, RequestSpec, Snapshot, Verdict
 from conformance.target import Target, canonical, vector_for
 
 TRANSPORT_RETRIES = 2

@@ -15,27 +15,10 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 
-from conformance.catalog import requirement
 from conformance.limits import THROTTLE_CODE
 from conformance.oracle import Allowed, Expectation
-from conformance.records import Level, ReceivedResponse
-
-Snapshot = Mapping[str, str]  # vector key -> canonical JSON of its data and metadata
-Location = tuple[str, str]  # (bucket, index)
-
-
-@dataclass(frozen=True)
-class Verdict:
-    requirement: str
-    ok: bool
-    expected: str
-    observed: str
-
-    @property
-    def level(self) -> Level:
-        return requirement(self.requirement).level
+from conformance.records import Level, Location, ReceivedResponse, Snapshot, Verdict
 
 
 def _json_error(data: object) -> dict[str, object] | None:

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from conformance.client import RawClient
+from conformance.errors import OperationFailed
 from conformance.limits import DOCUMENTED_QUERY
 from conformance.records import AuthSpec, Exchange, RequestSpec
 
@@ -117,13 +118,8 @@ def vector(key: str, data: Sequence[float], metadata: Mapping[str, object] | Non
 # --- typed operations -------------------------------------------------------------
 
 
-class OperationFailed(RuntimeError):
-    """A setup/read-back call got an unexpected answer; the message is one redacted line."""
-
-    def __init__(self, operation: str, exchange: Exchange, reason: str = "") -> None:
-        self.operation = operation
-        self.exchange = exchange
-        super().__init__(describe_failure(operation, exchange, reason))
+def operation_failed(operation: str, exchange: Exchange, reason: str = "") -> OperationFailed:
+    return OperationFailed(operation, exchange, describe_failure(operation, exchange, reason))
 
 
 def describe_failure(operation: str, exchange: Exchange, reason: str = "") -> str:
@@ -184,7 +180,7 @@ class VectorOps:
         """Send and check the status; parse a JSON body when there is one."""
         exchange = self.client.send(spec)
         if exchange.response is None or exchange.response.status not in ok:
-            raise OperationFailed(operation, exchange)
+            raise operation_failed(operation, exchange)
         body = exchange.response.body
         if not body.strip():
             return OpResult(exchange)
@@ -193,9 +189,9 @@ class VectorOps:
         try:
             data = json.loads(body)
         except ValueError:
-            raise OperationFailed(operation, exchange, "response body is not JSON") from None
+            raise operation_failed(operation, exchange, "response body is not JSON") from None
         if not isinstance(data, dict):
-            raise OperationFailed(operation, exchange, "response body is not a JSON object")
+            raise operation_failed(operation, exchange, "response body is not a JSON object")
         return OpResult(exchange, data)
 
     # buckets
@@ -275,7 +271,7 @@ class VectorOps:
             if token is None:
                 return Listing(items, exchanges)
             if token in seen:
-                raise OperationFailed(operation, result.exchange, f"nextToken repeats ({len(exchanges)} pages)")
+                raise operation_failed(operation, result.exchange, f"nextToken repeats ({len(exchanges)} pages)")
             seen.add(token)
 
 

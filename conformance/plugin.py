@@ -27,9 +27,10 @@ import pytest
 from conformance import __version__, profiles
 from conformance.catalog import BY_ID, CATALOG
 from conformance.config import SETTINGS, ConfigError, Settings, load_settings
+from conformance.errors import HarnessError, NonConformance
 from conformance.expectations import Expectations, ExpectationsError, default_path, load
 from conformance.naming import new_run_id
-from conformance.recorder import HarnessError, NonConformance, Recorder
+from conformance.recorder import Recorder
 from conformance.records import CheckResult, Level, Outcome
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
@@ -396,7 +397,7 @@ def _finish_target(state: RunState, target: Any) -> None:
 @pytest.fixture
 def case(request: pytest.FixtureRequest, ossv_state: RunState, ossv_target: Any) -> Any:
     """One test's recorder and harness; shared by all of that test's Hypothesis examples."""
-    from conformance.suite_support import Case
+    from conformance.authoring import Case
 
     item = request.node
     recorder = item.stash.get(RECORDER, None) or _new_recorder(item, ossv_state)

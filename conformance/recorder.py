@@ -13,20 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.catalog import requirement
-from conformance.judge import Verdict
-from conformance.records import CheckResult, Exchange, Level, Outcome
-
-
-class NonConformance(AssertionError):
-    """The target broke a requirement at a binding level."""
-
-
-class HarnessError(RuntimeError):
-    """The harness could not judge (setup refused, network down): not the target's fault."""
-
-
-class Refused(HarnessError):
-    """The safety guard would not send this request here (e.g. into a user's bucket): not applicable."""
+from conformance.errors import NonConformance
+from conformance.records import CheckResult, Exchange, Level, Outcome, Verdict
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import enum
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -233,3 +234,23 @@ class CheckResult:
         data["level"] = self.level.value
         data["outcome"] = self.outcome.value
         return data
+
+
+Snapshot = Mapping[str, str]  # vector key -> canonical JSON of its data and metadata
+Location = tuple[str, str]  # (bucket, index)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One judged fact about one requirement: plain data, decided on by the recorder by level."""
+
+    requirement: str
+    ok: bool
+    expected: str
+    observed: str
+
+    @property
+    def level(self) -> Level:
+        from conformance.catalog import requirement  # the catalog is built on this module's Level
+
+        return requirement(self.requirement).level

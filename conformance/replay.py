@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from conformance.config import ConfigError, load_settings
+from conformance.errors import HarnessError, NonConformance
 from conformance.ops import content_md5
-from conformance.recorder import HarnessError, NonConformance, Recorder
+from conformance.recorder import Recorder
 from conformance.records import AuthKind, AuthSpec, RequestSpec
 
 EXIT_FIXED, EXIT_STILL_FAILING, EXIT_CANNOT_JUDGE = 0, 1, 2

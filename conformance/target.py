@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from conformance.client import RawClient
 from conformance.config import Settings
+from conformance.errors import HarnessError, OperationFailed, Refused
 from conformance.jsonparse import classify, strings_in
-from conformance.judge import Snapshot, is_throttle
+from conformance.judge import is_throttle
 from conformance.ledger import Ledger, Resource
 from conformance.limits import MAX_GET_KEYS, MAX_KEY_CHARS, MAX_PUT_VECTORS, MAX_UNIQUE_KEYS
 from conformance.naming import Names
-from conformance.ops import Listing, OperationFailed, VectorOps, get_vector_bucket_spec
-from conformance.recorder import HarnessError, Refused
-from conformance.records import Exchange, RequestSpec
+from conformance.ops import Listing, VectorOps, get_vector_bucket_spec
+from conformance.records import Exchange, RequestSpec, Snapshot
 from conformance.waiting import Patience
 
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ class Target:
                 if response is None:  # the network: a few quick tries, then say so
                     deadline = min(deadline, started + TRANSPORT_BUDGET_S)
                 if not transient or time.monotonic() + delay > deadline:
-                    raise HarnessError(f"{what}: {err}") from None
+                    raise HarnessError(f"{what}: {err}", status=err.status, code=err.code) from None
             time.sleep(delay)
             delay = min(delay * 2, 5.0)
 
@@ -192,13 +192,13 @@ class Target:
             try:
                 self._put_batch(bucket, index, batch)
             except HarnessError as err:
-                if "HTTP 400" not in str(err):
+                if err.status != 400:
                     raise
                 for item in batch:
                     try:
                         self._put_batch(bucket, index, [item])
                     except HarnessError as single:
-                        if "HTTP 400" not in str(single):
+                        if single.status != 400:
                             raise
                         refused.append(str(item["key"]))
         return refused
@@ -215,7 +215,7 @@ class Target:
             try:
                 self._delete_batch(bucket, index, chunk)
             except HarnessError as err:
-                if "HTTP 400" not in str(err):
+                if err.status != 400:
                     raise
                 for key in chunk:  # a key the target refuses to name is one it cannot have stored
                     with contextlib.suppress(HarnessError):
@@ -342,7 +342,7 @@ class Target:
             try:
                 indexes = self._list_own_indexes(bucket)
             except HarnessError as err:
-                if "404" not in str(err):
+                if err.status != 404:
                     problems.append(f"sweep: {err}")
                 continue
             for item in indexes.items:

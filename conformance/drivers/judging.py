@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from conformance.judge import Verdict, error_code, is_throttle
-from conformance.records import AuthKind, Exchange, SdkKind, SdkOutcome
+from conformance.judge import error_code, is_throttle
+from conformance.records import AuthKind, Exchange, SdkKind, SdkOutcome, Verdict
 
 PARSE_FAILURE = "BadErrorResponse"  # the code the SDK invents when it cannot read an error body
 AUTH_MODES = frozenset({AuthKind.PRESIGNED, AuthKind.STS, AuthKind.STS_PRESIGNED})

@@ -6,9 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conformance.authoring import Case, delete_request, profile, requirements
 from conformance.records import AuthKind, AuthSpec
-from conformance.suite._common import profile, requirements
-from conformance.suite_support import Case, delete_request
 from strategies.auth import auth_of_kind
 from strategies.keylists import unique_key_lists
 

@@ -8,9 +8,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from conformance.authoring import Case, profile, raw_delete, requirements
 from conformance.harness import Arena
-from conformance.suite._common import profile, requirements
-from conformance.suite_support import Case, raw_delete
 from strategies.bodies import (
     AMBIGUOUS_JSON_FAMILIES,
     INVALID_JSON_FAMILIES,

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.judge import Verdict, describe_response, is_server_error, is_throttle, judge_conventions
+from conformance.authoring import Case, profile, requirements
+from conformance.judge import describe_response, is_server_error, is_throttle, judge_conventions
 from conformance.ops import delete_vectors_spec
-from conformance.suite._common import profile, requirements
-from conformance.suite_support import Case
+from conformance.records import Verdict
 from strategies.keylists import unique_key_lists
 from strategies.keys import ascii_keys
 

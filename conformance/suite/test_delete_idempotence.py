@@ -5,9 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.judge import Verdict
-from conformance.suite._common import profile, requirements
-from conformance.suite_support import Case, delete_request
+from conformance.authoring import Case, delete_request, profile, requirements
+from conformance.records import Verdict
 from strategies.keylists import DeleteScenario, KeySplit, delete_scenarios, permutations_of, split_pairs
 
 

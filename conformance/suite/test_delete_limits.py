@@ -5,8 +5,7 @@ from __future__ import annotations
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from conformance.suite._common import profile, requirements
-from conformance.suite_support import Case, delete_request
+from conformance.authoring import Case, delete_request, profile, requirements
 from strategies.keylists import lists_with_duplicates, oversized_unique_lists, unique_key_lists
 
 

@@ -6,10 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conformance.authoring import Case, delete_request, profile, raw_delete, requirements
 from conformance.harness import Arena
 from conformance.records import AuthKind, AuthSpec
-from conformance.suite._common import profile, requirements
-from conformance.suite_support import Case, delete_request, raw_delete
 from strategies.keylists import unique_key_lists
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from conformance.authoring import Case, delete_request, profile, requirements
 from conformance.limits import DOCUMENTED_QUERY, SDK_QUERY
-from conformance.suite._common import profile, requirements
-from conformance.suite_support import Case, delete_request
 from strategies.keylists import DeleteScenario, delete_scenarios, scenario_examples, unique_key_lists
 
 EXAMPLES = {s.label: s for s in scenario_examples()}

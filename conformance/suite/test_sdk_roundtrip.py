@@ -18,13 +18,12 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from conformance.authoring import Case, delete_request, profile, requirements
 from conformance.drivers.judging import describe_attempts, judge_surface, retried_throttle
 from conformance.harness import Arena
-from conformance.judge import Verdict, judge_conventions
+from conformance.judge import judge_conventions
 from conformance.ops import delete_vectors_spec
-from conformance.records import AuthKind, AuthSpec, Exchange, SdkKind, SdkOutcome
-from conformance.suite._common import profile, requirements
-from conformance.suite_support import Case, delete_request
+from conformance.records import AuthKind, AuthSpec, Exchange, SdkKind, SdkOutcome, Verdict
 from conformance.target import canonical, vector_for
 from strategies.keylists import unique_key_lists
 from strategies.keys import non_bmp_keys, punctuation_keys, rtl_keys, unicode_keys

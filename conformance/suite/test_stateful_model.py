@@ -10,11 +10,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
 from conformance import profiles
+from conformance.authoring import Case, profile, requirements
 from conformance.harness import Arena
-from conformance.judge import Location, Verdict
 from conformance.ops import delete_vectors_spec
-from conformance.suite._common import profile, requirements
-from conformance.suite_support import Case
+from conformance.records import Location, Verdict
 from conformance.target import canonical, vector_for
 
 KEY_POOL = ["doc-1", "doc-10", "Doc-1", "doc-2", "a/b", "caf\u00e9", "cafe\u0301", " pad", "\U0001f600", "x" * 40]

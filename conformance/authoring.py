@@ -1,4 +1,6 @@
-"""What a conformance property holds in its hands: the ``case`` fixture's object.
+"""Everything a conformance property is written with: the requirement marker, the profile, request
+builders, and ``Case`` (the ``case`` fixture's object) with the verbs multi-step properties need:
+arrange an arena, send, check, read, wait, judge.
 
 It keeps the properties short and declarative: say what is stored, how the request is built from
 the fresh index, and let the harness judge. It also keeps the reproduction record (the world the
@@ -13,9 +15,10 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from hypothesis import reject
+import pytest
+from hypothesis import reject, settings
 
 from conformance import profiles
 from conformance.config import Settings
@@ -27,6 +30,20 @@ from conformance.records import AuthSpec, RequestSpec
 from conformance.target import Target
 
 MAX_SHOWN = 4000
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def requirements(*ids: str) -> pytest.MarkDecorator:
+    """The one declaration of what a check judges; collection fails without it."""
+    return pytest.mark.requirements(*ids)
+
+
+def profile(scale: int = 30) -> Callable[[F], F]:
+    """The run's Hypothesis profile, scaled down for expensive properties (30 = full size)."""
+    active = profiles.current()
+    count = max(1, active.max_examples * scale // 30)
+    decorator: Callable[[F], F] = settings(active, max_examples=count)
+    return decorator
 
 
 def shown(value: Any) -> str:
