@@ -13,24 +13,32 @@ unsent. The final replay of the minimal example always runs.
 from __future__ import annotations
 
 import base64
+import contextlib
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 from hypothesis import reject, settings
 
 from conformance import profiles
 from conformance.config import Settings
+from conformance.drivers.judging import judge_surface
 from conformance.harness import Arena, DeleteHarness, Judged
+from conformance.judge import judge_conventions
 from conformance.limits import DOCUMENTED_QUERY
 from conformance.ops import delete_vectors_spec, sdk_spec
 from conformance.recorder import Recorder
-from conformance.records import AuthSpec, RequestSpec
-from conformance.target import Target
+from conformance.records import AuthSpec, Exchange, Location, RequestSpec, Snapshot, Verdict
+from conformance.target import Buckets, Target
+
+if TYPE_CHECKING:
+    from conformance.drivers import Driver
 
 MAX_SHOWN = 4000
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def requirements(*ids: str) -> pytest.MarkDecorator:
@@ -98,6 +106,103 @@ class Case:
             spec = request(arena)
             self.remember(arena, spec, stored, predeleted, witnesses)
             return self.harness.check(arena, spec)
+
+    # --- the verbs of multi-step properties
+
+    def arena(
+        self,
+        stored: Sequence[str] = (),
+        predeleted: Sequence[str] = (),
+        *,
+        witnesses: bool = False,
+        index_exists: bool = True,
+        bucket_exists: bool = True,
+    ) -> AbstractContextManager[Arena]:
+        """A fresh run-unique index holding ``stored`` (minus ``predeleted``), photographed, removed on exit."""
+        return self.harness.arena(stored, predeleted, witnesses=witnesses, index_exists=index_exists, bucket_exists=bucket_exists)
+
+    def over(self, location: Location, watched: Sequence[Location], expected: Mapping[Location, Snapshot]) -> Arena:
+        """An arena over indexes the property made itself (``new_index``), whose contents it models."""
+        return Arena(location[0], location[1], True, True, list(watched), {w: dict(s) for w, s in expected.items()})
+
+    def check(self, arena: Arena, request: RequestSpec | Callable[[Arena], RequestSpec]) -> Judged:
+        """Send one DeleteVectors into the arena and judge its answer and effect against the documentation."""
+        spec = request(arena) if callable(request) else request
+        return self.harness.check(arena, spec)
+
+    def send(self, spec: RequestSpec) -> Exchange:
+        """One request, transport errors retried, not judged (the property judges what it means)."""
+        return self.harness.send(spec)
+
+    def answer(self, spec: RequestSpec) -> Exchange:
+        """Like ``send``, but a 5xx other than throttling is repeated once, as ``check`` does."""
+        return self.harness.answer(spec)
+
+    def read(self, location: Location) -> Snapshot:
+        """Every vector of an index (ListVectors, all pages): key -> canonical data and metadata."""
+        return self.target.snapshot(*location)
+
+    def reads(self, arena: Arena) -> dict[Location, Snapshot]:
+        """A fresh photograph of every index the arena watches."""
+        return self.harness.snapshots(arena.watched)
+
+    def get(self, location: Location, keys: Sequence[str]) -> Snapshot:
+        """What GetVectors returns for ``keys`` (data and metadata), as a snapshot."""
+        return self.target.get(*location, keys)
+
+    def put(self, location: Location, keys: Sequence[str], salt: str) -> list[str]:
+        """Store recognisable vectors; the keys the target refused to store."""
+        return self.target.put(*location, keys, salt)
+
+    def new_index(self, bucket: str, role: str = "s", name: str | None = None) -> str:
+        """A run-unique index the property owns (removed at the end of the run, or by ``drop_index``)."""
+        return self.target.new_index(bucket, role, name)
+
+    def drop_index(self, location: Location) -> None:
+        self.target.drop_index(*location)
+
+    def key(self, key: str) -> str:
+        """The key as sent: run-prefixed inside a user's bucket (OSSV_BUCKET)."""
+        return self.target.user_key(key)
+
+    @property
+    def buckets(self) -> Buckets:
+        return self.target.buckets
+
+    @property
+    def driver(self) -> Driver | None:
+        """What sends the DeleteVectors under test (None: the raw client)."""
+        return self.target.driver
+
+    def wait_until(self, read: Callable[[], T], holds: Callable[[T], bool]) -> T:
+        """Read until ``holds`` or the allowed read lag has passed (the one waiting rule, conformance/waiting.py)."""
+        return self.target.patience.until(read, holds).value
+
+    def bursts(self) -> AbstractContextManager[object]:
+        """Let parallel requests through the rate budget as a burst (the configured OSSV_MAX_RPS still holds)."""
+        budget = self.target.client.budget
+        return budget.bursts() if budget is not None else contextlib.nullcontext()
+
+    def judge(self, verdicts: Sequence[Verdict]) -> None:
+        """Record verdicts the property reached itself; a binding failure stops the example (and shrinks)."""
+        self.recorder.record(list(verdicts))
+
+    def judge_answer_conventions(self, exchange: Exchange) -> None:
+        """The conventions every answer is held to (request id, error shape, throttle code), and the driver's surface."""
+        assert exchange.response is not None
+        self.recorder.record([*judge_conventions(exchange.response), *judge_surface(exchange)])
+
+    def keep(self, exchange: Exchange) -> None:
+        """Keep an exchange the property sent by other means (the SDK) with the example, for the report."""
+        self.recorder.exchange(exchange)
+
+    def note(self, text: str) -> None:
+        """Why a requirement was not exercised (shown in the report and the verdict line)."""
+        self.recorder.note(text)
+
+    def describe(self, text: str) -> None:
+        """Replace the current example's description (stateful properties describe their steps)."""
+        self.recorder.example = text
 
     def remember(
         self, arena: Arena, spec: RequestSpec, stored: Sequence[str], predeleted: Sequence[str], witnesses: bool

@@ -242,6 +242,17 @@ class Target:
         self._removed[location] = pending
         return frozenset(pending)
 
+    def get(self, bucket: str, index: str, keys: Sequence[str]) -> Snapshot:
+        """GetVectors of ``keys`` with data and metadata, as a snapshot (at most 100 keys a call)."""
+        wanted = list(dict.fromkeys(keys))
+        out: dict[str, str] = {}
+        for start in range(0, len(wanted), MAX_GET_KEYS):
+            chunk = wanted[start : start + MAX_GET_KEYS]
+            result = self.retrying("GetVectors", lambda chunk=chunk: self.ops.get_vectors(bucket, index, chunk, True, True))  # type: ignore[misc]
+            vectors = result.data.get("vectors", []) if isinstance(result.data, dict) else []
+            out.update({str(v.get("key")): canonical(v) for v in vectors if isinstance(v, dict)})
+        return out
+
     def still_returned(self, bucket: str, index: str, keys: Iterable[str]) -> frozenset[str]:
         """Which of ``keys`` GetVectors still returns (the second read path: a deleted key must be gone from both).
 

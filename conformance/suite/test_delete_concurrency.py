@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -27,16 +26,16 @@ def _delete_until_answered(case: Case, spec_for: object, lock: threading.Lock, s
 
     delay = 0.2
     for _ in range(RETRIES):
-        exchange = case.harness.answer(spec_for())  # type: ignore[operator]
+        exchange = case.answer(spec_for())  # type: ignore[operator]
         response = exchange.response
         assert response is not None
         with lock:
-            case.recorder.record(judge_conventions(response))
+            case.judge(judge_conventions(response))
         if not is_throttle(response):
             with lock:
                 statuses.append(describe_response(response))
                 server_error = is_server_error(response)
-                case.recorder.record(
+                case.judge(
                     [Verdict("DV-NO-SERVER-ERROR", not server_error, "no 5xx other than 503 QpsLimitExceeded", statuses[-1])]
                 )
             return
@@ -61,20 +60,19 @@ def test_delete_vectors_concurrent_overlapping_deletes_remove_the_union(
     case.example(stored=stored, batches=batches)
     lock = threading.Lock()
     statuses: list[str] = []
-    with case.harness.arena(stored) as arena:
+    with case.arena(stored) as arena:
         specs = [lambda b=b: delete_vectors_spec(arena.bucket, arena.index, arena.keys(b)) for b in batches]
         with ThreadPoolExecutor(max_workers=len(specs)) as executor:
             list(executor.map(lambda s: _delete_until_answered(case, s, lock, statuses), specs))
         requested = {arena.key(k) for b in batches for k in b}
         expected = {k for k in arena.before[arena.location] if k not in requested}
         if "still throttled" in statuses:
-            case.recorder.note("a client stayed throttled through its retries: the union was not judged")
+            case.note("a client stayed throttled through its retries: the union was not judged")
             return
         # reads may lag behind the deletes: wait (within the allowed lag) for exactly the union to be gone
-        waited = case.target.patience.until(lambda: set(case.target.snapshot(*arena.location)), lambda now: now == expected)
-        left = waited.value
+        left = case.wait_until(lambda: set(case.read(arena.location)), lambda now: now == expected)
     all_ok = all(s == "204" for s in statuses)
-    case.recorder.record(
+    case.judge(
         [
             Verdict(
                 "DV-CONCURRENT-UNION",
@@ -99,7 +97,7 @@ def test_delete_vectors_throttled_batches_complete_on_retry(case: Case, stored: 
     QpsLimitExceeded, may only have removed requested keys, and retrying must complete the batch.
     A target that never throttles at the allowed rate leaves these requirements unexercised."""
     case.example(stored_count=len(stored))
-    with case.harness.arena(stored) as arena:
+    with case.arena(stored) as arena:
         batches = [arena.keys(stored[i : i + 10]) for i in range(0, 100, 10)]
         survivors = set(arena.keys(stored[100:]))
         throttled = threading.Event()
@@ -108,35 +106,31 @@ def test_delete_vectors_throttled_batches_complete_on_retry(case: Case, stored: 
         def one(batch: list[str]) -> None:
             spec = delete_vectors_spec(arena.bucket, arena.index, batch)
             for _ in range(4):
-                exchange = case.harness.send(spec)
+                exchange = case.send(spec)
                 response = exchange.response
                 assert response is not None
                 if not is_throttle(response):
                     return
                 throttled.set()
                 with lock:
-                    case.recorder.record(judge_conventions(response))
+                    case.judge(judge_conventions(response))
 
-        budget = case.target.client.budget
         for _ in range(3):  # bursts of parallel requests (the configured OSSV_MAX_RPS still holds)
-            with (
-                budget.bursts() if budget is not None else contextlib.nullcontext(),
-                ThreadPoolExecutor(len(batches)) as executor,
-            ):
+            with case.bursts(), ThreadPoolExecutor(len(batches)) as executor:
                 list(executor.map(one, batches))
             if throttled.is_set():
                 break
         if not throttled.is_set():
-            case.recorder.note("the target did not throttle within the request budget")
+            case.note("the target did not throttle within the request budget")
             return
         kept = arena.before[arena.location]
 
         def lost_of(now: Mapping[str, str]) -> list[str]:
             return sorted(k for k in survivors if now.get(k) != kept.get(k))
 
-        now = case.target.patience.until(lambda: case.target.snapshot(*arena.location), lambda snap: not lost_of(snap)).value
+        now = case.wait_until(lambda: case.read(arena.location), lambda snap: not lost_of(snap))
         lost = lost_of(now)
-        case.recorder.record(
+        case.judge(
             [
                 Verdict(
                     "DV-THROTTLE-PARTIAL",
@@ -150,8 +144,8 @@ def test_delete_vectors_throttled_batches_complete_on_retry(case: Case, stored: 
         arena.before = {loc: dict(snap) for loc, snap in arena.before.items()}
         arena.before[arena.location] = dict(now)
         for batch in batches:
-            case.harness.check(arena, delete_vectors_spec(arena.bucket, arena.index, batch))
+            case.check(arena, delete_vectors_spec(arena.bucket, arena.index, batch))
         left = set(arena.before[arena.location]) - survivors
-    case.recorder.record(
+    case.judge(
         [Verdict("DV-THROTTLE-RETRY", not left, "retrying completes every throttled batch", f"{len(left)} key(s) left")]
     )

@@ -16,11 +16,11 @@ from strategies.keylists import DeleteScenario, KeySplit, delete_scenarios, perm
 def test_delete_vectors_repeated_delete_is_a_noop_with_the_same_answer(case: Case, scenario: DeleteScenario) -> None:
     case.example(scenario=scenario)
     keys = list(scenario.request)
-    with case.harness.arena(scenario.stored, scenario.predeleted) as arena:
-        first = case.harness.check(arena, delete_request(keys)(arena))
-        second = case.harness.check(arena, delete_request(keys)(arena))
+    with case.arena(scenario.stored, scenario.predeleted) as arena:
+        first = case.check(arena, delete_request(keys)(arena))
+        second = case.check(arena, delete_request(keys)(arena))
     same = first.response.status == second.response.status
-    case.recorder.record(
+    case.judge(
         [
             Verdict(
                 "DV-IDEMPOTENT",
@@ -37,18 +37,18 @@ def test_delete_vectors_repeated_delete_is_a_noop_with_the_same_answer(case: Cas
 @given(split=split_pairs())
 def test_delete_vectors_two_deletes_equal_one_delete_of_the_union(case: Case, split: KeySplit) -> None:
     case.example(split=split)
-    with case.harness.arena(split.stored) as one:
-        first = case.harness.check(one, delete_request(list(split.first))(one))
-        second = case.harness.check(one, delete_request(list(split.second))(one))
+    with case.arena(split.stored) as one:
+        first = case.check(one, delete_request(list(split.first))(one))
+        second = case.check(one, delete_request(list(split.second))(one))
         after_two = set(one.before[one.location])
-    with case.harness.arena(split.stored) as other:
-        union = case.harness.check(other, delete_request(list(split.union()))(other))
+    with case.arena(split.stored) as other:
+        union = case.check(other, delete_request(list(split.union()))(other))
         after_union = set(other.before[other.location])
     if not all(200 <= j.response.status < 300 for j in (first, second, union)):
         # an undocumented rejection (e.g. of an unusual key) was judged on its own; the algebra needs three deletes
-        case.recorder.note("a delete of the split was rejected; union not compared")
+        case.note("a delete of the split was rejected; union not compared")
         return
-    case.recorder.record(
+    case.judge(
         [
             Verdict(
                 "DV-ORDER-INDEPENDENT",
@@ -68,10 +68,10 @@ def test_delete_vectors_key_order_does_not_matter(case: Case, data: st.DataObjec
     case.example(scenario=scenario, shuffled=shuffled)
     left = []
     for keys in (list(scenario.request), shuffled):
-        with case.harness.arena(scenario.stored) as arena:
-            judged = case.harness.check(arena, delete_request(keys)(arena))
+        with case.arena(scenario.stored) as arena:
+            judged = case.check(arena, delete_request(keys)(arena))
             left.append((judged.response.status, set(arena.before[arena.location])))
-    case.recorder.record(
+    case.judge(
         [
             Verdict(
                 "DV-ORDER-INDEPENDENT",

@@ -19,9 +19,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from conformance.authoring import Case, delete_request, profile, requirements
-from conformance.drivers.judging import describe_attempts, judge_surface, retried_throttle
+from conformance.drivers.judging import describe_attempts, retried_throttle
 from conformance.harness import Arena
-from conformance.judge import judge_conventions
 from conformance.ops import delete_vectors_spec
 from conformance.records import AuthKind, AuthSpec, Exchange, SdkKind, SdkOutcome, Verdict
 from conformance.target import canonical, vector_for
@@ -35,7 +34,7 @@ SALT = "sdk-roundtrip"
 @pytest.fixture
 def sdk(case: Case) -> Any:
     """The SDK driver of this run (typed loosely: the SDK need not be installed to collect this module)."""
-    driver = case.target.driver
+    driver = case.driver
     if driver is None or driver.name != "sdk":
         pytest.skip(ONLY_SDK)
     return driver
@@ -50,7 +49,7 @@ def _shown(outcome: SdkOutcome) -> str:
 def _keep(case: Case, outcome: SdkOutcome) -> None:
     """Setup and read-back through the SDK are part of the record too."""
     for attempt in outcome.attempts:
-        case.recorder.exchange(attempt)
+        case.keep(attempt)
 
 
 def _neighbours(keys: list[str]) -> list[str]:
@@ -71,15 +70,15 @@ ROUNDTRIP_KEYS = st.one_of(unicode_keys(), punctuation_keys(), non_bmp_keys(), r
 def test_sdk_unicode_and_punctuation_keys_round_trip(case: Case, sdk: Any, keys: list[str]) -> None:
     survivors = _neighbours(keys)
     case.example(keys=keys, survivors=survivors)
-    with case.harness.arena() as arena:
+    with case.arena() as arena:
         keys, survivors = arena.keys(keys), arena.keys(survivors)  # run-prefixed inside a user's bucket
         put = sdk.put_vectors(arena.bucket, arena.index, [vector_for(k, SALT) for k in [*keys, *survivors]])
         _keep(case, put)
         put_ok = put.kind is SdkKind.RESULT and put.status_code is not None and 200 <= put.status_code < 300
-        case.recorder.record([Verdict("SDK-ROUNDTRIP", put_ok, "PutVectors through the SDK succeeds", _shown(put))])
-        arena.before = case.harness.snapshots(arena.watched)
+        case.judge([Verdict("SDK-ROUNDTRIP", put_ok, "PutVectors through the SDK succeeds", _shown(put))])
+        arena.before = case.reads(arena)
         listed = set(arena.before[arena.location])
-        case.recorder.record(
+        case.judge(
             [
                 Verdict(
                     "SDK-ROUNDTRIP",
@@ -93,10 +92,10 @@ def test_sdk_unicode_and_punctuation_keys_round_trip(case: Case, sdk: Any, keys:
         got = _get(case, sdk, arena, keys)
         seen = f"returned {sorted(got)!r}" if set(got) != set(expected) else "other data"
         wanted = "GetVectors through the SDK returns every key with its data"
-        case.recorder.record([Verdict("SDK-ROUNDTRIP", got == expected, wanted, seen)])
-        case.harness.check(arena, delete_vectors_spec(arena.bucket, arena.index, keys))  # through the SDK driver, judged
+        case.judge([Verdict("SDK-ROUNDTRIP", got == expected, wanted, seen)])
+        case.check(arena, delete_vectors_spec(arena.bucket, arena.index, keys))  # through the SDK driver, judged
         left = _get_until(case, sdk, arena, [*keys, *survivors], set(survivors))
-    case.recorder.record(
+    case.judge(
         [
             Verdict(
                 "SDK-ROUNDTRIP",
@@ -114,14 +113,14 @@ def _get(case: Case, sdk: Any, arena: Arena, keys: list[str]) -> dict[str, str]:
         outcome, vectors = sdk.get_vectors(arena.bucket, arena.index, keys[start : start + 100])
         _keep(case, outcome)
         ok = outcome.kind is SdkKind.RESULT
-        case.recorder.record([Verdict("SDK-ROUNDTRIP", ok, "GetVectors through the SDK succeeds", _shown(outcome))])
+        case.judge([Verdict("SDK-ROUNDTRIP", ok, "GetVectors through the SDK succeeds", _shown(outcome))])
         got.update({str(v.get("key")): canonical(v) for v in vectors})
     return got
 
 
 def _get_until(case: Case, sdk: Any, arena: Arena, keys: list[str], wanted: set[str]) -> dict[str, str]:
     """GetVectors until it shows ``wanted`` or the configured read lag has passed."""
-    return case.target.patience.until(lambda: _get(case, sdk, arena, keys), lambda got: set(got) == wanted).value
+    return case.wait_until(lambda: _get(case, sdk, arena, keys), lambda got: set(got) == wanted)
 
 
 SDK_MODES = [AuthKind.PRESIGNED, AuthKind.STS, AuthKind.STS_PRESIGNED]
@@ -174,16 +173,16 @@ def test_sdk_throttled_delete_completes_after_the_sdks_retries(case: Case, sdk: 
     case.example(stored_count=len(stored))
     lock = threading.Lock()
     finals: list[tuple[list[str], Exchange]] = []
-    with case.harness.arena(stored) as arena:
+    with case.arena(stored) as arena:
         batches = [arena.keys(stored[i : i + 6]) for i in range(0, 60, 6)]
         survivors = arena.keys(stored[60:])
 
         def one(batch: list[str]) -> None:
-            exchange = case.harness.send(delete_vectors_spec(arena.bucket, arena.index, batch))
+            exchange = case.send(delete_vectors_spec(arena.bucket, arena.index, batch))
             assert exchange.response is not None
             with lock:
                 finals.append((batch, exchange))
-                case.recorder.record([*judge_conventions(exchange.response), *judge_surface(exchange)])
+                case.judge_answer_conventions(exchange)
 
         for _ in range(3):
             with ThreadPoolExecutor(max_workers=len(batches)) as executor:
@@ -192,16 +191,16 @@ def test_sdk_throttled_delete_completes_after_the_sdks_retries(case: Case, sdk: 
                 break
         completed = [(b, e) for b, e in finals if retried_throttle(e)]
         if not completed:
-            case.recorder.note("the SDK never retried a throttled delete: the target did not throttle within the request budget")
+            case.note("the SDK never retried a throttled delete: the target did not throttle within the request budget")
             return
         gone = {k for b, _ in completed for k in b}
-        now = case.target.patience.until(lambda: case.target.snapshot(*arena.location), lambda snap: not gone & set(snap)).value
+        now = case.wait_until(lambda: case.read(arena.location), lambda snap: not gone & set(snap))
         before = arena.before[arena.location]
     left = sorted(gone & set(now))
     lost = sorted(k for k in survivors if now.get(k) != before.get(k))
     attempts = "; ".join(describe_attempts(e) for _, e in completed[:3])
     changed = f"changed {lost[:5]!r}" if lost else "untouched"
-    case.recorder.record(
+    case.judge(
         [
             Verdict(
                 "SDK-RETRY-COMPLETES",

@@ -11,7 +11,6 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_sta
 
 from conformance import profiles
 from conformance.authoring import Case, profile, requirements
-from conformance.harness import Arena
 from conformance.ops import delete_vectors_spec
 from conformance.records import Location, Verdict
 from conformance.target import canonical, vector_for
@@ -22,12 +21,10 @@ keys_lists = st.lists(st.sampled_from(KEY_POOL), min_size=1, max_size=6)
 
 def eventually(case: Case, read: Callable[[], dict[str, str]], expected: dict[str, str]) -> dict[str, str]:
     """Read until the answer matches the model or the allowed read lag has passed (reads may lag writes)."""
-    return case.target.patience.until(read, lambda got: got == expected).value
+    return case.wait_until(read, lambda got: got == expected)
 
 
 def _machine(case: Case) -> type[RuleBasedStateMachine]:
-    target = case.target
-    harness = case.harness
 
     class DeleteVectorsModel(RuleBasedStateMachine):
         """Model: location -> key -> canonical vector. Every answer and read-back is compared with it."""
@@ -42,22 +39,22 @@ def _machine(case: Case) -> type[RuleBasedStateMachine]:
 
         def _step(self, text: str) -> None:
             self.steps.append(text)
-            case.recorder.example = "steps=" + "; ".join(self.steps)
+            case.describe("steps=" + "; ".join(self.steps))
 
         @initialize()
         def create_indexes(self) -> None:
-            primary = target.buckets.primary
-            first = target.new_index(primary, "s")
-            second = target.new_index(primary, "s")
+            primary = case.buckets.primary
+            first = case.new_index(primary, "s")
+            second = case.new_index(primary, "s")
             self.locations = [(primary, first), (primary, second)]
-            if target.buckets.second:
-                target.new_index(target.buckets.second, name=first)  # same index name, other bucket
-                self.locations.append((target.buckets.second, first))
+            if case.buckets.second:
+                case.new_index(case.buckets.second, name=first)  # same index name, other bucket
+                self.locations.append((case.buckets.second, first))
             self.model = {loc: {} for loc in self.locations}
 
         def teardown(self) -> None:
-            for bucket, index in self.locations:
-                target.drop_index(bucket, index)
+            for location in self.locations:
+                case.drop_index(location)
 
         def _where(self, which: int) -> Location:
             return self.locations[which % len(self.locations)]
@@ -68,8 +65,8 @@ def _machine(case: Case) -> type[RuleBasedStateMachine]:
             self.salt += 1
             salt = f"m{self.salt}"
             self._step(f"put {keys!r} into {loc[1]}@{loc[0]}")
-            keys = [target.user_key(k) for k in keys]
-            refused = set(target.put(*loc, keys, salt))
+            keys = [case.key(k) for k in keys]
+            refused = set(case.put(loc, keys, salt))
             for key in keys:
                 if key not in refused:
                     self.model[loc][key] = canonical(vector_for(key, salt))
@@ -77,10 +74,10 @@ def _machine(case: Case) -> type[RuleBasedStateMachine]:
         @rule(which=st.integers(0, 2), keys=keys_lists)
         def delete(self, which: int, keys: list[str]) -> None:
             loc = self._where(which)
-            arena = Arena(loc[0], loc[1], True, True, list(self.locations), {where: dict(m) for where, m in self.model.items()})
+            arena = case.over(loc, self.locations, self.model)
             self._step(f"delete {keys!r} from {loc[1]}@{loc[0]}")
-            keys = [target.user_key(k) for k in keys]
-            judged = harness.check(arena, delete_vectors_spec(loc[0], loc[1], list(dict.fromkeys(keys))))
+            keys = [case.key(k) for k in keys]
+            judged = case.check(arena, delete_vectors_spec(loc[0], loc[1], list(dict.fromkeys(keys))))
             if judged.succeeded:
                 for key in keys:
                     self.model[loc].pop(key, None)
@@ -91,8 +88,8 @@ def _machine(case: Case) -> type[RuleBasedStateMachine]:
             expected = self.model[where]
             got = dict(seen) if seen is not None and dict(seen) == expected else None
             if got is None:
-                got = eventually(case, lambda: dict(target.snapshot(*where)), expected)
-            case.recorder.record(
+                got = eventually(case, lambda: dict(case.read(where)), expected)
+            case.judge(
                 [
                     Verdict(
                         "DV-STATEFUL-MODEL",
@@ -108,15 +105,10 @@ def _machine(case: Case) -> type[RuleBasedStateMachine]:
         def get(self, which: int, keys: list[str]) -> None:
             loc = self._where(which)
             self._step(f"get {list(dict.fromkeys(keys))!r} from {loc[1]}@{loc[0]}")
-            wanted = list(dict.fromkeys(target.user_key(k) for k in keys))
+            wanted = list(dict.fromkeys(case.key(k) for k in keys))
             expected = {k: self.model[loc][k] for k in wanted if k in self.model[loc]}
-
-            def read() -> dict[str, str]:
-                result = target.retrying("GetVectors", lambda: target.ops.get_vectors(*loc, wanted, True, True))
-                return {str(v.get("key")): canonical(v) for v in result.data.get("vectors", []) if isinstance(v, dict)}
-
-            got = eventually(case, read, expected)
-            case.recorder.record(
+            got = eventually(case, lambda: dict(case.get(loc, wanted)), expected)
+            case.judge(
                 [
                     Verdict(
                         "DV-STATEFUL-MODEL", got == expected, f"GetVectors returns {sorted(expected)}", f"returned {sorted(got)}"
@@ -145,18 +137,18 @@ def test_delete_vectors_stateful_model_of_two_buckets(case: Case) -> None:
 def test_delete_vectors_deleted_keys_can_be_written_again(case: Case, keys: list[str]) -> None:
     """A delete leaves no tombstone behind: the same keys can be put again and read back."""
     case.example(keys=keys)
-    with case.harness.arena([*keys, "survivor"]) as arena:
+    with case.arena([*keys, "survivor"]) as arena:
         keys = arena.keys(keys)
-        case.harness.check(arena, delete_vectors_spec(arena.bucket, arena.index, keys))
-        case.target.put(arena.bucket, arena.index, keys, "again")
+        case.check(arena, delete_vectors_spec(arena.bucket, arena.index, keys))
+        case.put(arena.location, keys, "again")
         expected = {k: canonical(vector_for(k, "again")) for k in keys}
 
         def read() -> dict[str, str]:
-            now = case.target.snapshot(arena.bucket, arena.index)
+            now = case.read(arena.location)
             return {k: now[k] for k in keys if k in now}
 
         got = eventually(case, read, expected)
-    case.recorder.record(
+    case.judge(
         [
             Verdict(
                 "DV-STATEFUL-MODEL",
