@@ -26,7 +26,7 @@ from conformance import profiles
 from conformance.config import Settings
 from conformance.drivers.judging import judge_surface
 from conformance.harness import Arena, DeleteHarness, Judged
-from conformance.judge import judge_conventions
+from conformance.judge import describe_response, judge_conventions
 from conformance.limits import DOCUMENTED_QUERY
 from conformance.ops import delete_vectors_spec, sdk_spec
 from conformance.recorder import Recorder
@@ -77,6 +77,7 @@ class Case:
         self.settings = settings
         self.harness = DeleteHarness(target, recorder)
         self.sent_at_start = target.client.sent  # every request this test makes, setup included
+        target.server_error_seen = self._server_error
         self._failed_at: float | None = None
 
     def example(self, **inputs: Any) -> None:
@@ -106,6 +107,12 @@ class Case:
             spec = request(arena)
             self.remember(arena, spec, stored, predeleted, witnesses)
             return self.harness.check(arena, spec)
+
+    def _server_error(self, operation: str, exchange: Exchange) -> None:
+        """Any request, setup and read-back included, that gets a 5xx twice fails DV-NO-SERVER-ERROR."""
+        self.recorder.exchange(exchange)
+        seen = f"{operation}: {describe_response(exchange.response)}, twice"
+        self.recorder.record([Verdict("DV-NO-SERVER-ERROR", False, "no 5xx other than 503 QpsLimitExceeded", seen)])
 
     # --- the verbs of multi-step properties
 

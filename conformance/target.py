@@ -21,7 +21,7 @@ from conformance.client import RawClient
 from conformance.config import Settings
 from conformance.errors import HarnessError, OperationFailed, Refused
 from conformance.jsonparse import classify, strings_in
-from conformance.judge import is_throttle
+from conformance.judge import is_server_error, is_throttle
 from conformance.ledger import Ledger, Resource
 from conformance.limits import MAX_GET_KEYS, MAX_KEY_CHARS, MAX_PUT_VECTORS, MAX_UNIQUE_KEYS
 from conformance.naming import Names
@@ -92,6 +92,8 @@ class Target:
         self.names = names
         self.ledger = Ledger(ledger_path)
         self.patience = Patience(settings.read_lag_s)
+        # called with a setup or read-back request's second 5xx (the current test fails DV-NO-SERVER-ERROR)
+        self.server_error_seen: Callable[[str, Exchange], None] | None = None
         self.buckets = Buckets(
             primary=settings.bucket or names.bucket("p"),
             second=None if settings.bucket else names.bucket("s"),
@@ -122,6 +124,7 @@ class Target:
         started = time.monotonic()
         deadline = started + budget_s
         delay = 0.2
+        server_errors = 0
         while True:
             try:
                 return call()
@@ -130,6 +133,11 @@ class Target:
                 transient = response is None or is_throttle(response) or response.status in settling
                 if response is None:  # the network: a few quick tries, then say so
                     deadline = min(deadline, started + TRANSPORT_BUDGET_S)
+                if is_server_error(response):  # repeated once; seen again, it is the target's failure
+                    server_errors += 1
+                    transient = server_errors == 1
+                    if not transient and self.server_error_seen is not None:
+                        self.server_error_seen(what, err.exchange)
                 if not transient or time.monotonic() + delay > deadline:
                     raise HarnessError(f"{what}: {err}", status=err.status, code=err.code) from None
             time.sleep(delay)
@@ -314,6 +322,7 @@ class Target:
 
     def check_canary(self) -> str | None:
         """The canary index is never named in any request: it must read as it was (reads may lag)."""
+        self.server_error_seen = None  # no test is running: a 5xx here is the harness's to report
         if self.canary is None:
             return None
         canary = self.canary
@@ -325,6 +334,7 @@ class Target:
 
     def teardown(self) -> list[str]:
         """Remove everything the run created, then sweep its prefix; return the problems."""
+        self.server_error_seen = None
         problems = self.ledger.unwind(self._remove)
         problems += self.sweep()
         return problems
