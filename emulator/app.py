@@ -181,7 +181,7 @@ class EmulatorApp:
         if len(target) + len(query) + 1 > TARGET_LIMIT:
             return ServiceError(414, "RequestURITooLong", f"The request target is longer than {TARGET_LIMIT} bytes.")
         if sum(len(k) + len(v) + 4 for k, v in raw_headers) > HEAD_LIMIT:
-            return ServiceError(431, "RequestHeaderTooLarge", f"The request headers are larger than {HEAD_LIMIT} bytes.")
+            return ServiceError(431, "RequestHeaderTooLarge", f"The request head is larger than {HEAD_LIMIT} bytes.")
         return None
 
     async def _dispatch(
