@@ -264,9 +264,10 @@ class EmulatorApp:
         headers = self._base_headers(request_id)
         headers["x-oss-ec"] = err.ec
         body_id = errors.new_request_id() if faults.active("error_request_id_mismatch", op) else request_id
-        if faults.active("error_xml", op):
+        if self.state.options.error_format == "xml" or faults.active("error_xml", op):
             body = errors.xml_error_body(err, body_id, address.host)
-            headers["Content-Type"] = "application/xml"
+            # labelled as JSON (the fault), the SDK tries to parse XML as JSON and reports BadErrorResponse
+            headers["Content-Type"] = "application/json" if faults.active("error_xml", op) else "application/xml"
         else:
             body = errors.json_error_body(err, body_id, address.host, address.bucket)
             charset = faults.active("error_json_charset", op)

@@ -12,7 +12,6 @@ import binascii
 import hashlib
 import json
 import secrets
-from email.utils import formatdate
 from xml.sax.saxutils import escape
 
 # EC values: the documented ones (§4.3) where known, otherwise stable made-up ones in the same family.
@@ -51,10 +50,6 @@ SERVER = "AliyunOSS"
 def new_request_id() -> str:
     """24 upper-case hex characters, like the live service (§7)."""
     return secrets.token_hex(12).upper()
-
-
-def http_date() -> str:
-    return formatdate(usegmt=True)
 
 
 class ServiceError(Exception):
@@ -98,7 +93,7 @@ def json_error_body(err: ServiceError, request_id: str, host_id: str, bucket: st
 
 
 def xml_error_body(err: ServiceError, request_id: str, host_id: str) -> bytes:
-    """The classic OSS XML error (only emitted by the ``error_xml`` fault)."""
+    """The classic OSS XML error (the ``error_format=xml`` option, and the ``error_xml`` fault)."""
     parts = [("Code", err.code), ("Message", err.message), ("RequestId", request_id), ("HostId", host_id), ("EC", err.ec)]
     inner = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in parts)
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<Error>{inner}</Error>'.encode()

@@ -74,7 +74,7 @@ FAULTS: dict[str, Fault] = {
     "success_200_body": Fault("success answers 200 with body {} instead of 204"),
     "success_no_request_id": Fault("success answers 204 without x-oss-request-id"),
     # error shape
-    "error_xml": Fault("error bodies are OSS XML with Content-Type application/xml"),
+    "error_xml": Fault("error bodies are OSS XML but labelled Content-Type application/json (the SDK cannot read them)"),
     "error_json_charset": Fault("error Content-Type is application/json; charset=utf-8"),
     "error_request_id_mismatch": Fault("the error body's RequestId differs from the x-oss-request-id header"),
     # auth

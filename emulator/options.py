@@ -116,6 +116,13 @@ class Options:
         ("exact", "float32"),
     )
     euclidean_squared: bool = _opt(False, "QueryVectors euclidean distance is squared L2 instead of L2", "§5.5 [inferred]")
+    error_format: str = _opt(
+        "json",
+        "errors as OSS JSON with Content-Type application/json, or as classic OSS XML with Content-Type "
+        "application/xml: the official SDK reads both; which the live service emits is not documented",
+        "§4.1, §4.2",
+        ("json", "xml"),
+    )
     list_delete_lag_s: float = _opt(
         0.0, "a deleted vector stays visible to ListVectors and QueryVectors for this many seconds after the delete"
         " (eventual consistency; the store deletes at once)", "§5.1 Visibility, §7 read-after-write",
@@ -276,6 +283,7 @@ CORRECT_ALTERNATIVES: dict[str, tuple[object, ...]] = {
     "lag_jitter": (True,),
     "setup_qps_limit": (20.0, 50.0),  # §5.2, §5.6: setup operations have documented QPS quotas (5 per s and more)
     "connection_close": (True,),  # §3: responses carry Connection; its value is the server's choice
+    "error_format": ("xml",),  # §4.1: the field set is not documented; the SDK parses XML errors too (§4.2)
 }
 
 
