@@ -34,7 +34,10 @@ def _assigned(cls: type, names: tuple[str, ...]) -> list[str]:
 
 @pytest.mark.parametrize(
     ("cls", "methods", "attributes"),
-    [(H11Protocol, H11_METHODS, ATTRIBUTES + H11_ATTRIBUTES), (HttpToolsProtocol, HTTPTOOLS_METHODS, ATTRIBUTES + HTTPTOOLS_ATTRIBUTES)],
+    [
+        (H11Protocol, H11_METHODS, ATTRIBUTES + H11_ATTRIBUTES),
+        (HttpToolsProtocol, HTTPTOOLS_METHODS, ATTRIBUTES + HTTPTOOLS_ATTRIBUTES),
+    ],
     ids=["h11", "httptools"],
 )
 def test_the_uvicorn_internals_the_emulator_subclasses_are_still_there(
