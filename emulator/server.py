@@ -19,10 +19,11 @@ import importlib.util
 import socket
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 
@@ -49,9 +50,35 @@ class EmulatorConfig:
     options: Mapping[str, object] = field(default_factory=dict)
     http: str = "auto"  # "auto" (httptools if installed, else h11), "h11" or "httptools"
     loop: str = "auto"  # "auto" (uvloop if installed, else asyncio), "asyncio" or "uvloop"
+    # called with (method, query string, status) of every answer the app gives: counting and recording
+    # requests from a benchmark or a test without patching the emulator (answers the HTTP layer gives
+    # to unparseable requests are not seen)
+    on_answer: Callable[[str, str, int], None] | None = None
 
     def resolved_options(self) -> Options:
         return resolve_options(self.options)
+
+
+class _Observed:
+    """The app, telling ``on_answer`` the method, query and status of every answer it gives."""
+
+    def __init__(self, app: Any, on_answer: Callable[[str, str, int], None]) -> None:
+        self.app = app
+        self.on_answer = on_answer
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+        method = str(scope.get("method", ""))
+        query = bytes(scope.get("query_string", b"")).decode("latin-1")
+
+        async def observed(message: Any) -> None:
+            if message.get("type") == "http.response.start":
+                self.on_answer(method, query, int(message["status"]))
+            await send(message)
+
+        await self.app(scope, receive, observed)
 
 
 def _installed(module: str) -> bool:
@@ -135,8 +162,11 @@ class EmulatorServer:
             region=self.config.region,
             setup_limiters=EmulatorState.setup_limiters_for(self._options),
         )
+        app: Any = EmulatorApp(state)
+        if self.config.on_answer is not None:
+            app = _Observed(app, self.config.on_answer)
         uv_config = uvicorn.Config(
-            EmulatorApp(state), http=self._http, loop=self._loop, lifespan="off", log_level="warning", access_log=False,
+            app, http=self._http, loop=self._loop, lifespan="off", log_level="warning", access_log=False,
             timeout_graceful_shutdown=2, timeout_keep_alive=5, server_header=False, date_header=False,
             h11_max_incomplete_event_size=BUFFER_LIMIT,
         )

@@ -49,3 +49,22 @@ def test_the_uvicorn_internals_the_emulator_subclasses_are_still_there(
         f"uvicorn {version('uvicorn')} changed {cls.__name__}: methods gone {missing_methods}, attributes gone "
         f"{missing_attributes}; emulator/httpproto.py relies on them (update it, then widen the pin in pyproject.toml)"
     )
+
+
+def test_on_answer_sees_every_answer_the_app_gives() -> None:
+    """The public hook benchmarks and tests count requests with (instead of patching the emulator's modules)."""
+    import urllib.request
+
+    from emulator.server import EmulatorConfig, EmulatorServer, Identity
+
+    seen: list[tuple[str, str, int]] = []
+    config = EmulatorConfig(identities=[Identity("AK", "SK", "1234567890123456")], on_answer=lambda *a: seen.append(a))
+    with EmulatorServer(config) as server:
+        for path in ("/", "/?deleteVectors"):
+            request = urllib.request.Request(server.url + path, method="POST", data=b"{}")
+            try:
+                urllib.request.urlopen(request, timeout=5)
+            except OSError:
+                pass
+    assert [(m, q) for m, q, _ in seen] == [("POST", ""), ("POST", "deleteVectors")]
+    assert all(status == 403 for _, _, status in seen)
