@@ -7,7 +7,7 @@ from hypothesis import given
 
 from conformance.records import VALID_AUTH, AuthKind, AuthSpec
 from strategies import auth
-from tests.strategies.support import fast, minimal, reaches
+from tests.helpers.hypothesis_settings import fast, minimal, reaches
 
 
 @fast(30)

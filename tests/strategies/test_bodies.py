@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from conformance.jsonparse import classify
 from strategies import bodies as b
-from tests.strategies.strict_json import rejects, strict_loads
-from tests.strategies.support import FAST, fast, minimal, reaches
+from tests.helpers.hypothesis_settings import FAST, fast, minimal, reaches
+from tests.helpers.strict_json import rejects, strict_loads
 
 # (index, keys) inputs the families are built around: ASCII, Unicode incl. non-BMP and "/", quotes, empty.
 INPUTS: list[tuple[str, list[str]]] = [

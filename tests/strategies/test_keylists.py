@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from strategies import keylists as kl
 from strategies.keys import MAX_KEY_LENGTH
-from tests.strategies.support import FAST, fast, minimal, reaches
+from tests.helpers.hypothesis_settings import FAST, fast, minimal, reaches
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 499, 500, 501, 1000])

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from strategies import keys as k
-from tests.strategies.support import FAST, fast, minimal, reaches
+from tests.helpers.hypothesis_settings import FAST, fast, minimal, reaches
 
 
 def _has_control(s: str) -> bool:

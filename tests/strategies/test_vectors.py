@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from strategies import vectors as v
-from tests.strategies.support import fast, minimal, reaches
+from tests.helpers.hypothesis_settings import fast, minimal, reaches
 
 INDEX_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,62}")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -20,11 +19,11 @@ from conformance.ops import (
     vector,
 )
 from conformance.records import AuthKind, AuthSpec
-
-from .stub import Received, Reply, StubServer
+from tests.helpers.paths import DATA
+from tests.helpers.stub_server import Received, StubReply, StubServer
 
 ACCOUNT = "1234567890123456"
-CAPTURE = json.loads((Path(__file__).resolve().parents[1] / "data" / "signing-vectors.json").read_text())["client_wire_capture"]
+CAPTURE = json.loads((DATA / "signing-vectors.json").read_text())["client_wire_capture"]
 
 
 def make_settings(endpoint: str) -> Settings:
@@ -70,12 +69,12 @@ def test_other_spec_shapes() -> None:
     assert vector("k", [1.0, 2.0], {"m": "v"}) == {"key": "k", "data": {"float32": [1.0, 2.0]}, "metadata": {"m": "v"}}
 
 
-def _fake_service(received: Received) -> Reply:
+def _fake_service(received: Received) -> StubReply:
     """Just enough of the service for the wrappers: pagination and errors."""
     query = received.target.partition("?")[2]
     body = json.loads(received.body) if received.body else {}
     if received.method == "PUT" and query == "":
-        return Reply(200)
+        return StubReply(200)
     if query == "listVectors=":
         token = body.get("nextToken")
         pages = {None: (["a", "b"], "t1"), "t1": (["c"], "t2"), "t2": (["d"], None)}
@@ -83,19 +82,19 @@ def _fake_service(received: Received) -> Reply:
         data: dict[str, object] = {"vectors": [{"key": k} for k in keys]}
         if nxt:
             data["nextToken"] = nxt
-        return Reply(200, [("Content-Type", "application/json")], json.dumps(data).encode())
+        return StubReply(200, [("Content-Type", "application/json")], json.dumps(data).encode())
     if query in ("prefix=p", "marker=t1&prefix=p"):
         first = query == "prefix=p"
         page: dict[str, object] = {"Buckets": [{"Name": "acs:ossvector:cn-hangzhou:1:p" + ("1" if first else "2")}]}
         if first:
             page.update(IsTruncated=True, NextMarker="t1")
-        return Reply(200, [("Content-Type", "application/json")], json.dumps({"ListAllMyBucketsResult": page}).encode())
+        return StubReply(200, [("Content-Type", "application/json")], json.dumps({"ListAllMyBucketsResult": page}).encode())
     if query == "getVectorIndex=":
         error = {"Error": {"Code": "NoSuchVectorIndex", "Message": "The specified index\ndoes not exist."}}
-        return Reply(404, [("Content-Type", "application/json"), ("x-oss-request-id", "REQ123")], json.dumps(error).encode())
+        return StubReply(404, [("Content-Type", "application/json"), ("x-oss-request-id", "REQ123")], json.dumps(error).encode())
     if query == "deleteVectorIndex=":
-        return Reply(404, [("Content-Type", "application/json")], b'{"Error": {"Code": "NoSuchVectorIndex"}}')
-    return Reply(200, [("Content-Type", "application/json")], b"[1]")
+        return StubReply(404, [("Content-Type", "application/json")], b'{"Error": {"Code": "NoSuchVectorIndex"}}')
+    return StubReply(200, [("Content-Type", "application/json")], b"[1]")
 
 
 def test_wrappers_against_a_fake_service() -> None:

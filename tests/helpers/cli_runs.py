@@ -1,8 +1,10 @@
 """Run ``ossv-conformance`` as a user would, against emulators the tests start themselves.
 
-Shared by the fault proof and the SDK driver tests: identities for an emulator, the environment
-that points the suite at it (no other OSSV_/OSS_ variable leaks in from the developer's shell),
-and one record of a run (exit code, output, the results it wrote).
+Shared by the end-to-end tests (tests/e2e), the SDK driver tests and the benchmarks: identities for
+an emulator, the environment that points the suite at it (no other OSSV_/OSS_ variable leaks in from
+the developer's shell), one record of a run (exit code, output, the results it wrote), and the two
+configurations the tests run the suite with: the fault proof's (``FAULT``, ``run_suite``) and the SDK
+driver's (``SDK``, ``run_sdk``, ``sdk_cli``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,13 +81,13 @@ def _ids(event: dict[str, Any]) -> list[str]:
     return [str(r) for r in value] if isinstance(value, list) else []
 
 
-def env_for(base: dict[str, str], url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+def env_for(base: Mapping[str, str], url: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OSSV_", "OSS_"))}
     env.update(base, OSSV_ENDPOINT=url, **(extra or {}))
     return env
 
 
-def ossv(env: dict[str, str], cwd: Path, *args: str, report_dir: Path | None = None, timeout: int = 600) -> Run:
+def ossv(env: Mapping[str, str], cwd: Path, *args: str, report_dir: Path | None = None, timeout: int = 600) -> Run:
     """Run the CLI in ``cwd``; read ``report_dir/results.ndjson`` if the run wrote one."""
     cwd.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "conformance.cli", *args]
@@ -100,3 +102,31 @@ def serving(identities: list[Identity], qps_limit: int | None = None) -> Iterato
     """An emulator for a module of tests: room for every run's buckets, optionally throttling."""
     with EmulatorServer(EmulatorConfig(identities=identities, qps_limit=qps_limit, options={"max_buckets": 10000})) as server:
         yield server
+
+
+# --- the fault proof's configuration (tests/e2e): a faulty emulator is caught, the correct one passes
+
+FAULT = accounts("fault", "1234567890123456", "6543210987654321", target="faulty-emulator", read_lag="0.3")
+
+
+def run_suite(url: str, report_dir: Path, *args: str, extra_env: Mapping[str, str] | None = None) -> Run:
+    """``ossv-conformance run --profile quick`` against ``url``, configured through the environment."""
+    run_args = ["run", "--profile", "quick", "--report-dir", str(report_dir), "-n", "0", *args]
+    return ossv(env_for(FAULT.env, url, extra_env), report_dir.parent, *run_args, report_dir=report_dir)
+
+
+# --- the SDK driver's configuration (tests/e2e/test_sdk_suite.py, tests/conformance/drivers)
+
+SDK_OWNER, SDK_OTHER = "1357924680135792", "2468013579246801"
+SDK = accounts("sdk", SDK_OWNER, SDK_OTHER, target="sdk-emulator", read_lag="0.5")
+
+
+def sdk_cli(url: str, cwd: Path, *args: str, report_dir: Path | None = None) -> Run:
+    """Run the CLI with the SDK configuration (through the environment); read results.ndjson if any."""
+    return ossv(env_for(SDK.env, url), cwd, *args, report_dir=report_dir, timeout=300)
+
+
+def run_sdk(url: str, report_dir: Path, *args: str) -> Run:
+    """``ossv-conformance run --driver sdk --profile quick`` against ``url``."""
+    run_args = ["run", "--driver", "sdk", "--profile", "quick", "--report-dir", str(report_dir), "-n", "0", *args]
+    return sdk_cli(url, report_dir.parent, *run_args, report_dir=report_dir)

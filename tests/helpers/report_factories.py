@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ from conformance.reporting.sink import EventSink
 
 HOSTILE = '<script>alert("x")</script>'
 BINARY = bytes(range(256))
+
+RunWriter = Callable[..., Path]  # the reporting tests' ``make_run`` fixture: (name, results, **info) -> run directory
 
 CATALOG = [
     CatalogEntry("DV-MUST-1", "MUST", "Valid requests delete the named vectors", "docs#delete"),

@@ -1,6 +1,6 @@
 """A tiny HTTP server on 127.0.0.1 that records exactly what arrived and answers as told.
 
-The client tests must not depend on the emulator (written concurrently); this stub sees the raw
+The client tests must not depend on the emulator; this stub sees the raw
 request line, every header line in order (duplicates included) and the body bytes.
 """
 
@@ -28,14 +28,14 @@ class Received:
 
 
 @dataclass
-class Reply:
+class StubReply:
     status: int = 204
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
     delay_s: float = 0.0
 
 
-Responder = Callable[[Received], Reply]
+Responder = Callable[[Received], StubReply]
 
 
 class StubServer:
@@ -43,7 +43,7 @@ class StubServer:
 
     def __init__(self, responder: Responder | None = None) -> None:
         self.requests: list[Received] = []
-        self.responder: Responder = responder or (lambda _r: Reply())
+        self.responder: Responder = responder or (lambda _r: StubReply())
         stub = self
 
         class Handler(BaseHTTPRequestHandler):

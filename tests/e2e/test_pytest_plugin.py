@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from .inner import PLUGIN, explain, plugin_installed, run_pytest
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.paths import PYPROJECT
+from tests.helpers.pytest_runs import PLUGIN, explain, plugin_installed, run_pytest
 
 
 def test_entry_point_is_declared() -> None:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
     assert project["project"]["entry-points"]["pytest11"]["ossv_emulator"] == PLUGIN
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from .inner import explain, run_pytest
+from tests.helpers.paths import README
+from tests.helpers.pytest_runs import explain, run_pytest
 
-README = Path(__file__).resolve().parents[2] / "README.md"
 SECTION = "## Use the emulator in your own tests"
 
 

@@ -16,8 +16,7 @@ from conformance import signing
 from conformance.client import USER_AGENT, MissingIdentity, RawClient
 from conformance.config import Settings, load_settings
 from conformance.records import AuthKind, AuthSpec, Exchange, RequestSpec
-
-from .stub import Received, Reply, StubServer
+from tests.helpers.stub_server import Received, StubReply, StubServer
 
 ACCOUNT = "1234567890123456"
 KEY_ID = "LTAI5tPrimaryKeyId"
@@ -177,11 +176,12 @@ def test_every_auth_kind_is_sent_and_redacted(kind: AuthKind) -> None:
 def test_response_echoing_secrets_is_redacted() -> None:
     captured: list[str] = []
 
-    def echo(received: Received) -> Reply:
+    def echo(received: Received) -> StubReply:
         sig = _signature_of(received)
         captured.append(sig)
         body = json.dumps({"Error": {"Code": "SignatureDoesNotMatch", "SignatureProvided": sig, "Token": TOKEN}}).encode()
-        return Reply(403, [("Content-Type", "application/json"), ("x-echo-auth", received.header("Authorization") or "")], body)
+        headers = [("Content-Type", "application/json"), ("x-echo-auth", received.header("Authorization") or "")]
+        return StubReply(403, headers, body)
 
     with StubServer(echo) as stub, RawClient(make_settings(stub.url, token=TOKEN)) as client:
         exchange = client.send(spec(auth=AuthSpec()))
@@ -216,7 +216,7 @@ def test_transport_errors_are_recorded_not_raised() -> None:
 
 
 def test_timeout_is_a_transport_error() -> None:
-    with StubServer(lambda _r: Reply(delay_s=1.5)) as stub:
+    with StubServer(lambda _r: StubReply(delay_s=1.5)) as stub:
         settings = dataclasses.replace(make_settings(stub.url), request_timeout_s=0.3)
         with RawClient(settings) as client:
             exchange = client.send(spec())
@@ -238,7 +238,7 @@ class _Budget:
 
 def test_budget_acquired_per_send_and_503_noted() -> None:
     budget = _Budget()
-    replies = iter([Reply(204), Reply(503, body=b'{"Error": {"Code": "QpsLimitExceeded"}}')])
+    replies = iter([StubReply(204), StubReply(503, body=b'{"Error": {"Code": "QpsLimitExceeded"}}')])
     with StubServer(lambda _r: next(replies)) as stub, RawClient(make_settings(stub.url), budget) as client:  # type: ignore[arg-type]
         client.send(spec())
         client.send(spec())
@@ -314,11 +314,11 @@ def test_encoded_echoes_of_secrets_in_responses_are_redacted() -> None:
         base64.b64encode(SECRET.encode()).decode(),
     ]
 
-    def echo(received: Received) -> Reply:
+    def echo(received: Received) -> StubReply:
         body = json.dumps({"Error": {"Code": "InvalidSecurityToken", "Token": odd_token, "Secret": SECRET}}).encode()
         headers = [("Content-Type", "application/json"), ("x-echo-b64", forms[2]), ("x-echo-url", forms[1])]
         headers.append(("x-echo-s", forms[3]))
-        return Reply(403, headers, body)
+        return StubReply(403, headers, body)
 
     with StubServer(echo) as stub, RawClient(make_settings(stub.url, token=odd_token)) as client:
         exchange = client.send(spec(auth=AuthSpec(AuthKind.PRESIGNED)))

@@ -19,9 +19,7 @@ from conformance.reporting.compare import (
     render_json,
     render_markdown,
 )
-
-from .conftest import RunWriter
-from .factories import check
+from tests.helpers.report_factories import RunWriter, check
 
 OBS = ("DV-OBS-1",)
 

@@ -20,11 +20,11 @@ from conformance.jsonparse import classify, strings_in
 from conformance.ops import VectorOps
 from conformance.target import canonical
 from emulator.server import EmulatorServer
-from tests.faults.conftest import ENV, run_suite
+from tests.helpers.cli_runs import FAULT, run_suite
 
 
 def _ops(url: str) -> VectorOps:
-    return VectorOps(RawClient(load_settings({}, dict(ENV, OSSV_ENDPOINT=url))))
+    return VectorOps(RawClient(load_settings({}, dict(FAULT.env, OSSV_ENDPOINT=url))))
 
 
 def _contents(ops: VectorOps) -> dict[str, str]:
@@ -38,7 +38,7 @@ def _suite_buckets(ops: VectorOps) -> list[str]:
 
 def test_interrupted_run_removes_everything_it_created(emulator: EmulatorServer, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OSSV_", "OSS_"))}
-    env.update(ENV, OSSV_ENDPOINT=emulator.url)
+    env.update(FAULT.env, OSSV_ENDPOINT=emulator.url)
     ops = _ops(emulator.url)
     assert _suite_buckets(ops) == []
     cmd = [sys.executable, "-m", "conformance.cli", "run", "--profile", "default", "--report-dir", str(tmp_path / "run")]

@@ -11,7 +11,7 @@ import pytest
 
 from emulator.faults import FAULTS
 from emulator.server import EmulatorServer
-from tests.faults.conftest import run_suite
+from tests.helpers.cli_runs import run_suite
 
 VALID = "valid_request_deletes_exactly"
 # fault -> (-k selection, requirement ids of which at least one must fail, extra arguments)

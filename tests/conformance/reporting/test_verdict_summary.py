@@ -11,8 +11,7 @@ from conformance.records import CheckResult, Level, Outcome
 from conformance.reporting.runinfo import RunInfo
 from conformance.reporting.summary import write_summary
 from conformance.reporting.verdict import requirement_verdict, verdict
-
-from .factories import CATALOG, check
+from tests.helpers.report_factories import CATALOG, check
 
 MUST, SHOULD, OBSERVE = Level.MUST, Level.SHOULD, Level.OBSERVE
 
@@ -105,7 +104,7 @@ def test_summary_counts_requirements_and_verdict(tmp_path: Path, info: RunInfo, 
 
 
 def test_summary_strict_comes_from_settings(tmp_path: Path) -> None:
-    from .factories import make_info
+    from tests.helpers.report_factories import make_info
 
     results = [check("t::a", Outcome.PASS), check("t::b", Outcome.FAIL, Level.SHOULD, ("DV-SHOULD-1",))]
     assert write_summary(tmp_path, make_info(strict=False), results)["verdict"] == "conformant"

@@ -28,8 +28,7 @@ import pytest
 from emulator.app import EmulatorApp
 from emulator.faults import FAULTS
 from emulator.server import EmulatorConfig, EmulatorServer, Identity
-from tests.cli_runs import env_for
-from tests.faults.conftest import ENV, IDENTITIES, run_suite
+from tests.helpers.cli_runs import FAULT, env_for, run_suite
 
 # Characters that URL-encoding and JSON-escaping change, so every encoded form differs from the plain one.
 SECRET = 'Own3r/Secret+Val"ue=With/Slash=='
@@ -88,9 +87,9 @@ def recording_emulator() -> Iterator[tuple[EmulatorServer, set[str]]]:
     patch = pytest.MonkeyPatch()
     patch.setattr(EmulatorApp, "__call__", recording)
     identities = [
-        Identity(IDENTITIES[0].access_key_id, SECRET, IDENTITIES[0].account_id),
-        Identity(IDENTITIES[1].access_key_id, STS_SECRET, IDENTITIES[1].account_id, security_token=TOKEN),
-        Identity(IDENTITIES[2].access_key_id, OTHER_SECRET, IDENTITIES[2].account_id),
+        Identity(FAULT.identities[0].access_key_id, SECRET, FAULT.identities[0].account_id),
+        Identity(FAULT.identities[1].access_key_id, STS_SECRET, FAULT.identities[1].account_id, security_token=TOKEN),
+        Identity(FAULT.identities[2].access_key_id, OTHER_SECRET, FAULT.identities[2].account_id),
     ]
     try:
         with EmulatorServer(EmulatorConfig(identities=identities, options={"max_buckets": 10000})) as server:
@@ -181,7 +180,8 @@ def test_plugin_run_leaks_nothing(recording_emulator: tuple[EmulatorServer, set[
         f"--junitxml={junit}",
         f"--log-file={log_file}",
     ]
-    proc = subprocess.run(cmd, env=env_for(ENV, server.url, EXTRA_ENV), capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    env = env_for(FAULT.env, server.url, EXTRA_ENV)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-2000:]
     outputs = {"stdout": proc.stdout.encode(), "stderr": proc.stderr.encode(), **_files(report_dir, junit, log_file)}
     assert len(outputs) >= 8 and str(junit) in outputs
@@ -194,7 +194,7 @@ PASSWORD = 'Pa55/w0rd+"x"='
 @pytest.mark.parametrize("mode", ["cli", "plugin"])
 def test_an_endpoint_with_a_password_is_one_line_that_does_not_echo_it(mode: str, tmp_path: Path) -> None:
     url = f"http://ossv-user:{quote(PASSWORD, safe='')}@127.0.0.1:9"
-    env = env_for(ENV, url, EXTRA_ENV)
+    env = env_for(FAULT.env, url, EXTRA_ENV)
     if mode == "cli":
         cmd = [sys.executable, "-m", "conformance.cli", "run", "--report-dir", str(tmp_path / "run")]
     else:

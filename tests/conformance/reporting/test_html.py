@@ -21,8 +21,7 @@ from conformance.reporting.html import (
 )
 from conformance.reporting.runinfo import RunInfo
 from conformance.reporting.summary import write_summary
-
-from .factories import HOSTILE, check
+from tests.helpers.report_factories import HOSTILE, check
 
 
 class _Collector(HTMLParser):

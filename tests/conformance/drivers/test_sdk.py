@@ -22,7 +22,7 @@ from conformance.ops import VectorOps, sdk_spec, vector
 from conformance.ops import delete_vectors_spec as _delete_vectors_spec
 from conformance.records import AuthKind, AuthSpec, RequestSpec, SdkKind
 from emulator.server import EmulatorConfig, EmulatorServer
-from tests.sdk.conftest import ENV, IDENTITIES, OWNER, SECRETS
+from tests.helpers.cli_runs import SDK, SDK_OWNER
 
 BUCKET, INDEX = "sdkbucket", "idx"
 
@@ -35,21 +35,21 @@ def delete_vectors_spec(*args: Any, **kwargs: Any) -> RequestSpec:
 def _settings(url: str) -> Settings:
     return Settings(
         endpoint=url,
-        account_id=OWNER,
-        access_key_id=ENV["OSS_ACCESS_KEY_ID"],
-        access_key_secret=ENV["OSS_ACCESS_KEY_SECRET"],
-        sts_access_key_id=ENV["OSSV_STS_ACCESS_KEY_ID"],
-        sts_access_key_secret=ENV["OSSV_STS_ACCESS_KEY_SECRET"],
-        sts_token=ENV["OSSV_STS_TOKEN"],
-        other_account_id=ENV["OSSV_OTHER_ACCOUNT_ID"],
-        other_access_key_id=ENV["OSSV_OTHER_ACCESS_KEY_ID"],
-        other_access_key_secret=ENV["OSSV_OTHER_ACCESS_KEY_SECRET"],
+        account_id=SDK_OWNER,
+        access_key_id=SDK.env["OSS_ACCESS_KEY_ID"],
+        access_key_secret=SDK.env["OSS_ACCESS_KEY_SECRET"],
+        sts_access_key_id=SDK.env["OSSV_STS_ACCESS_KEY_ID"],
+        sts_access_key_secret=SDK.env["OSSV_STS_ACCESS_KEY_SECRET"],
+        sts_token=SDK.env["OSSV_STS_TOKEN"],
+        other_account_id=SDK.env["OSSV_OTHER_ACCOUNT_ID"],
+        other_access_key_id=SDK.env["OSSV_OTHER_ACCESS_KEY_ID"],
+        other_access_key_secret=SDK.env["OSSV_OTHER_ACCESS_KEY_SECRET"],
     )
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[EmulatorServer]:
-    with EmulatorServer(EmulatorConfig(identities=IDENTITIES)) as srv:
+    with EmulatorServer(EmulatorConfig(identities=SDK.identities)) as srv:
         raw = RawClient(_settings(srv.url))
         ops = VectorOps(raw)
         ops.put_vector_bucket(BUCKET)
@@ -130,14 +130,14 @@ def test_sdk_delete_records_the_wire_exchange_redacted(server: EmulatorServer, d
         assert exchange.spec == spec
         assert exchange.request.body == spec.body  # the SDK sent exactly the spec's bytes
         sent = {k.lower(): v for k, v in exchange.request.headers}
-        assert sent["host"] == f"{BUCKET}-{OWNER}.{server.url.split('//')[1]}"
+        assert sent["host"] == f"{BUCKET}-{SDK_OWNER}.{server.url.split('//')[1]}"
         assert sent["user-agent"].endswith("/vector-client")
         out = exchange.sdk
         assert out is not None and out.kind is SdkKind.RESULT and out.status_code == 204
         assert out.request_id == exchange.response.header("x-oss-request-id")
         assert len(out.attempts) == 1 and out.attempts[0].response == exchange.response
         text = json.dumps(exchange.to_json())
-        assert not [s for s in SECRETS if s in text], kind
+        assert not [s for s in SDK.secrets if s in text], kind
         assert "Signature=<redacted>" in text or "x-oss-signature=<redacted>" in text
         assert [v.requirement for v in judge_surface(exchange) if not v.ok] == []
 

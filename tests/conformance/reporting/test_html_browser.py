@@ -27,9 +27,7 @@ from conformance.reporting.compare import compare_main
 from conformance.reporting.html import write_html
 from conformance.reporting.runinfo import RunInfo
 from conformance.reporting.summary import write_summary
-
-from .conftest import RunWriter
-from .factories import HOSTILE, check
+from tests.helpers.report_factories import HOSTILE, RunWriter, check
 
 CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser")
 FLAGS = (

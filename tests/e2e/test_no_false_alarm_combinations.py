@@ -13,7 +13,7 @@ import pytest
 
 from emulator.options import random_combination
 from emulator.server import EmulatorConfig, EmulatorServer
-from tests.faults.conftest import IDENTITIES, run_suite
+from tests.helpers.cli_runs import FAULT, run_suite
 
 SEEDS = [int(s) for s in os.environ.get("OSSV_COMBINATION_SEEDS", "1,2,3").split(",") if s.strip()]
 COMBINATION_SIZE = 4
@@ -26,7 +26,7 @@ def test_the_quick_profile_is_conformant_on_a_combination(seed: int, tmp_path: P
     import time
 
     options = random_combination(seed, size=COMBINATION_SIZE)
-    config = EmulatorConfig(identities=IDENTITIES, options={**options, "max_buckets": 10000})
+    config = EmulatorConfig(identities=FAULT.identities, options={**options, "max_buckets": 10000})
     started = time.monotonic()
     with EmulatorServer(config) as server:
         run = run_suite(server.url, tmp_path / "run", "--strict", extra_env={"OSSV_READ_LAG": READ_LAG_S})

@@ -9,8 +9,7 @@ from conformance.records import CheckResult, Outcome
 from conformance.reporting.runinfo import RunInfo
 from conformance.reporting.summary import build_summary
 from conformance.reporting.terminal import Progress, render_summary_table
-
-from .factories import check
+from tests.helpers.report_factories import check
 
 
 class FakeClock:

@@ -18,10 +18,10 @@ import pytest
 
 from conformance import signing
 from conformance.signing import Credentials
+from tests.helpers.paths import DATA, REPO
 
-REPO = Path(__file__).resolve().parents[2]
 SHARED_VECTORS = REPO.parent / "shared" / "spec" / "signing-vectors.json"
-LOCAL_VECTORS = REPO / "tests" / "data" / "signing-vectors.json"
+LOCAL_VECTORS = DATA / "signing-vectors.json"
 
 
 def _load(path: Path) -> list[dict[str, Any]]:

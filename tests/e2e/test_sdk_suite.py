@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from emulator.server import EmulatorConfig, EmulatorServer
-from tests.sdk.conftest import IDENTITIES, SECRETS, Run, ossv, run_sdk
+from tests.helpers.cli_runs import SDK, Run, run_sdk, sdk_cli
 
 pytest.importorskip("alibabacloud_oss_v2.vectors", reason="the official SDK is not installed")
 
@@ -30,9 +30,9 @@ CAUGHT_BY: dict[str, tuple[str, set[str]]] = {
 }
 
 
-def test_sdk_driver_passes_the_correct_emulator(emulator: EmulatorServer, tmp_path: Path) -> None:
+def test_sdk_driver_passes_the_correct_emulator(sdk_emulator: EmulatorServer, tmp_path: Path) -> None:
     report = tmp_path / "run"
-    run = run_sdk(emulator.url, report)
+    run = run_sdk(sdk_emulator.url, report)
     assert run.exit_code == 0, run.explain()
     assert run.with_outcome("pass") >= SDK_REQUIREMENTS
     skipped = [e for e in run.results if e.get("outcome") == "skip"]
@@ -41,7 +41,7 @@ def test_sdk_driver_passes_the_correct_emulator(emulator: EmulatorServer, tmp_pa
     summary = json.loads((report / "summary.json").read_text())
     assert summary["run"]["driver"] == "sdk"
     everything = "".join(p.read_text(errors="replace") for p in report.rglob("*") if p.is_file())
-    assert not [s for s in SECRETS if s in everything]
+    assert not [s for s in SDK.secrets if s in everything]
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def fault_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
     base = tmp_path_factory.mktemp("faults")
 
     def one(fault: str) -> Run:
-        config = EmulatorConfig(identities=IDENTITIES, faults=frozenset({fault}), options={"max_buckets": 10000})
+        config = EmulatorConfig(identities=SDK.identities, faults=frozenset({fault}), options={"max_buckets": 10000})
         with EmulatorServer(config) as server:
             return run_sdk(server.url, base / fault / "run", "-k", CAUGHT_BY[fault][0])
 
@@ -65,15 +65,15 @@ def test_sdk_driver_catches_fault(fault: str, fault_runs: dict[str, Run]) -> Non
     assert run.failed() & expected, f"{fault}: failed {sorted(run.failed())}, expected one of {sorted(expected)}"
 
 
-def test_sdk_retries_of_a_throttled_delete_complete_it(throttling_emulator: EmulatorServer, tmp_path: Path) -> None:
-    run = run_sdk(throttling_emulator.url, tmp_path / "run", "-k", "sdk_throttled")
+def test_sdk_retries_of_a_throttled_delete_complete_it(sdk_throttling_emulator: EmulatorServer, tmp_path: Path) -> None:
+    run = run_sdk(sdk_throttling_emulator.url, tmp_path / "run", "-k", "sdk_throttled")
     assert run.exit_code == 0, run.explain()
     assert "SDK-RETRY-COMPLETES" in run.with_outcome("pass"), run.explain()
 
 
-def test_matrix_shows_both_drivers(emulator: EmulatorServer, tmp_path: Path) -> None:
+def test_matrix_shows_both_drivers(sdk_emulator: EmulatorServer, tmp_path: Path) -> None:
     out = tmp_path / "matrix"
-    run = ossv(emulator.url, tmp_path, "matrix", "--profile", "quick", "--report-dir", str(out))
+    run = sdk_cli(sdk_emulator.url, tmp_path, "matrix", "--profile", "quick", "--report-dir", str(out))
     assert run.exit_code == 0, run.explain()
     assert "| Requirement | Level | raw | sdk (1.4" in run.stdout and "alibabacloud-oss-v2 1.4" in run.stdout
     assert (out / "matrix.md").read_text() in run.stdout

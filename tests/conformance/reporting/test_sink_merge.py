@@ -11,8 +11,7 @@ import pytest
 from conformance.records import CheckResult, Outcome
 from conformance.reporting.merge import merge_events, natural_key, read_results
 from conformance.reporting.sink import EventSink, read_events
-
-from .factories import check, standard_results, write_run
+from tests.helpers.report_factories import check, standard_results, write_run
 
 
 def test_event_sink_flushes_each_line_before_close(tmp_path: Path) -> None:

@@ -1,8 +1,7 @@
-"""Fixtures for the reporting tests; the builders live in ``factories``."""
+"""Fixtures for the reporting tests; the builders live in ``tests.helpers.report_factories``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +10,7 @@ import pytest
 from conformance.records import CheckResult
 from conformance.reporting.finalize import finalize_run
 from conformance.reporting.runinfo import RunInfo
-
-from .factories import make_info, standard_results, write_run
-
-RunWriter = Callable[..., Path]
+from tests.helpers.report_factories import RunWriter, make_info, standard_results, write_run
 
 
 @pytest.fixture

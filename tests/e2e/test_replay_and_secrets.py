@@ -14,12 +14,12 @@ import pytest
 
 from emulator.app import EmulatorApp
 from emulator.server import EmulatorConfig, EmulatorServer, Identity
-from tests.faults.conftest import ENV, IDENTITIES, run_suite
+from tests.helpers.cli_runs import FAULT, run_suite
 
 
 def _replay(url: str, run_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OSSV_", "OSS_"))}
-    env.update(ENV, OSSV_ENDPOINT=url)
+    env.update(FAULT.env, OSSV_ENDPOINT=url)
     return subprocess.run(
         [sys.executable, "-m", "conformance.cli", "replay", str(run_dir)], env=env, capture_output=True, text=True, timeout=120
     )
@@ -61,9 +61,9 @@ def recording_emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Emulat
 
     monkeypatch.setattr(EmulatorApp, "__call__", recording)
     identities = [
-        Identity(IDENTITIES[0].access_key_id, SECRET, IDENTITIES[0].account_id),
-        Identity(IDENTITIES[1].access_key_id, SECRET + "sts", IDENTITIES[1].account_id, security_token=TOKEN),
-        Identity(IDENTITIES[2].access_key_id, OTHER_SECRET, IDENTITIES[2].account_id),
+        Identity(FAULT.identities[0].access_key_id, SECRET, FAULT.identities[0].account_id),
+        Identity(FAULT.identities[1].access_key_id, SECRET + "sts", FAULT.identities[1].account_id, security_token=TOKEN),
+        Identity(FAULT.identities[2].access_key_id, OTHER_SECRET, FAULT.identities[2].account_id),
     ]
     with EmulatorServer(EmulatorConfig(identities=identities, options={"max_buckets": 10000})) as server:
         yield server, signatures
