@@ -2,7 +2,10 @@
 
 ``run`` is a thin layer over pytest with the suite's plugin: it validates the configuration
 first (a bad setting is one line and exit 2, never a traceback), then hands pytest the
-options. Exit codes: 0 conformant, 1 non-conformance found, 2 the harness could not judge.
+options. Its setting flags (``--endpoint``, ``--profile``, ...) come from the settings table
+(``conformance.config.RUN_SETTINGS``), the profile and driver names from ``conformance.profiles``
+and ``conformance.drivers``. Exit codes: 0 conformant, 1 non-conformance found, 2 the harness
+could not judge.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from conformance.config import ConfigError, Settings, load_settings
+from conformance import profiles
+from conformance.config import CONFIG_ENV, RUN_SETTINGS, ConfigError, Settings, load_settings
+from conformance.drivers import DEFAULT_DRIVER, DRIVERS, SDK
 
 EXIT_ERROR = 2
 
@@ -29,26 +34,25 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run the suite (the bundled emulator unless an endpoint is configured)")
-    run.add_argument("--endpoint", help="endpoint URL (env OSSV_ENDPOINT); unset: the bundled emulator")
-    run.add_argument("--region", help="region id (env OSSV_REGION)")
-    run.add_argument("--account-id", help="account id owning the buckets (env OSSV_ACCOUNT_ID)")
-    run.add_argument("--bucket", help="an existing bucket to work in (env OSSV_BUCKET)")
-    run.add_argument("--config", help="TOML settings file (env OSSV_CONFIG)")
-    run.add_argument("--profile", choices=("quick", "default", "nightly"), help="Hypothesis profile (env OSSV_PROFILE)")
-    run.add_argument("--strict", action="store_true", default=None, help="SHOULD violations fail too")
+    for setting in RUN_SETTINGS:  # the settings table's flags; secrets have none
+        assert setting.run_flag is not None
+        if setting.switch:
+            run.add_argument(setting.run_flag, dest=setting.name, action="store_true", default=None, help=setting.flag_help)
+        else:
+            metavar = None if setting.choices else setting.run_flag.lstrip("-").replace("-", "_").upper()
+            run.add_argument(
+                setting.run_flag, dest=setting.name, choices=setting.choices, metavar=metavar, help=setting.flag_help
+            )
+    run.add_argument("--config", help=f"TOML settings file (env {CONFIG_ENV})")
     run.add_argument("-n", "--workers", default=None, help="pytest-xdist workers (a number or 'auto'); the rate budget is shared")
-    run.add_argument("--target", help="target name: report folder and expectations file (env OSSV_TARGET)")
     run.add_argument("-k", dest="keyword", help="only checks whose name matches this pytest -k expression")
     run.add_argument(
         "--requirement", action="append", default=[], metavar="ID", help="only checks of this requirement (repeatable)"
     )
-    run.add_argument("--report-dir", help="where the results directory goes (env OSSV_REPORT_DIR)")
     run.add_argument("--seed", type=int, help="Hypothesis seed (printed on every run)")
     run.add_argument("--baseline", help="compare with this earlier results directory; exit 1 on regression")
     run.add_argument("--expectations", help="expectations TOML for this target (default: expectations/<target>.toml)")
-    run.add_argument("--max-rps", help="request-rate budget shared by all workers (env OSSV_MAX_RPS)")
-    run.add_argument("--read-lag", help="seconds to wait for deletes to become visible (env OSSV_READ_LAG)")
-    run.add_argument("--driver", choices=("raw", "sdk"), default="raw", help="send through the raw client or the official SDK")
+    run.add_argument("--driver", choices=DRIVERS, default=DEFAULT_DRIVER, help="send through the raw client or the official SDK")
     run.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failing check")
     run.add_argument("pytest_args", nargs="*", help="extra pytest arguments, after --")
 
@@ -67,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("settings", help="list every setting: TOML key, environment variable, default")
 
     matrix = sub.add_parser("matrix", help="run every installed driver and print a compatibility table")
-    matrix.add_argument("--profile", choices=("quick", "default", "nightly"), default="quick")
+    matrix.add_argument("--profile", choices=profiles.NAMES, default=profiles.QUICK)
     matrix.add_argument("--report-dir", help="where the matrix and each driver's run go")
     matrix.add_argument("--config", help="TOML settings file")
     matrix.add_argument(
@@ -84,25 +88,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run_args(ns: argparse.Namespace) -> tuple[dict[str, object], list[str]]:
     """Settings overrides for validation, and the pytest argument list."""
-    overrides: dict[str, object] = {
-        "endpoint": ns.endpoint,
-        "region": ns.region,
-        "account_id": ns.account_id,
-        "bucket": ns.bucket,
-        "profile": ns.profile,
-        "strict": True if ns.strict else None,
-        "target": ns.target,
-        "report_dir": ns.report_dir,
-        "max_rps": ns.max_rps,
-        "read_lag_s": ns.read_lag,
-        "config": ns.config,
-    }
+    overrides: dict[str, object] = {s.name: getattr(ns, s.name) for s in RUN_SETTINGS}
     args = ["--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-p", "no:warnings", "-q", "--no-header", "-rN", "--tb=no"]
-    for name, value in overrides.items():
-        if value is None:
-            continue
-        flag = "--ossv-config" if name == "config" else "--ossv-" + name.replace("_", "-")
-        args += [flag, "true" if value is True else str(value)]
+    for setting in RUN_SETTINGS:
+        value = overrides[setting.name]
+        if value is not None:
+            args += [setting.flag, "true" if value is True else str(value)]
+    overrides["config"] = ns.config
+    if ns.config is not None:
+        args += ["--ossv-config", str(ns.config)]
     if ns.workers is not None:
         args += ["-n", str(ns.workers)]
     if ns.keyword:
@@ -117,7 +111,7 @@ def _run_args(ns: argparse.Namespace) -> tuple[dict[str, object], list[str]]:
         args += ["--ossv-expectations", ns.expectations]
     if ns.exitfirst:
         args += ["-x"]
-    if ns.driver != "raw":
+    if ns.driver != DEFAULT_DRIVER:
         args += ["--ossv-driver", ns.driver]
     if sys.stderr.isatty():
         args += ["--ossv-progress", "-o", "console_output_style=classic"]
@@ -156,7 +150,7 @@ def run(ns: argparse.Namespace) -> int:
     if problem:
         sys.stderr.write(f"ossv-conformance: {problem}\n")
         return EXIT_ERROR
-    if ns.driver == "sdk":
+    if ns.driver == SDK:
         from conformance.drivers import sdk_available
 
         problem = sdk_available()

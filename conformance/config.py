@@ -1,7 +1,9 @@
 """Settings, declared once in a table; the only module that reads the environment.
 
-Every setting has a TOML key, an environment variable, a CLI flag and a default, written as
-data in ``SETTINGS``. Precedence: CLI flag > environment > TOML file (``config_file`` or
+Every setting has a TOML key, an environment variable, a pytest flag (``--ossv-...``) and a
+default, and some a flag of ``ossv-conformance run`` (``run_flag``), written as data in
+``SETTINGS``: the plugin's options, the ``run`` subcommand's flags and ``ossv-conformance
+settings`` are all generated from it. Precedence: CLI flag > environment > TOML file (``config_file`` or
 ``OSSV_CONFIG``) > default. Every problem is a ``ConfigError`` whose message is one line naming
 the setting and where its value came from. ``Settings`` prints only in redacted form.
 
@@ -23,12 +25,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
+from conformance import profiles
 from conformance.redact import REDACTED, mask_key_id
 from conformance.secret import Secret, secret_or_none
 from conformance.signing import Credentials
 
 CONFIG_ENV = "OSSV_CONFIG"
-PROFILES = ("quick", "default", "nightly")
 
 
 class ConfigError(ValueError):
@@ -181,8 +183,8 @@ def _bool(value: object) -> bool:
 
 def _profile(value: object) -> str:
     text = _text(value).strip()
-    if text not in PROFILES:
-        raise _Invalid(f"expected one of {'|'.join(PROFILES)}, got {text!r}")
+    if text not in profiles.NAMES:
+        raise _Invalid(f"expected one of {'|'.join(profiles.NAMES)}, got {text!r}")
     return text
 
 
@@ -198,7 +200,11 @@ def _path(value: object) -> Path | None:
 
 @dataclass(frozen=True)
 class SettingDef:
-    """One row of the settings table; ``name`` is also the TOML key and the Settings field."""
+    """One row of the settings table; ``name`` is also the TOML key and the Settings field.
+
+    ``run_flag`` is the setting's flag of ``ossv-conformance run`` (None: environment, file or
+    ``--ossv-...`` only); a secret never has one. ``choices`` are the only values it accepts.
+    """
 
     name: str
     env: str
@@ -207,23 +213,69 @@ class SettingDef:
     help: str
     secret: bool = False
     key_id: bool = False
+    run_flag: str | None = None
+    choices: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.secret and self.run_flag is not None:
+            raise ValueError(f"{self.name}: a secret is never a command-line flag")
 
     @property
     def flag(self) -> str:
         return "--ossv-" + self.name.replace("_", "-")
 
     @property
+    def switch(self) -> bool:
+        """A true/false setting: its ``run`` flag takes no value (given means true)."""
+        return self.parse is _bool
+
+    @property
+    def flag_help(self) -> str:
+        """The help of its flags (``--ossv-...`` and ``run``)."""
+        return f"{self.help} (env {self.env})"
+
+    @property
     def default_text(self) -> str:
         return _DEFAULT_TEXT.get(self.name, "unset" if self.default is None else str(self.default).lower())
 
 
+def _either(names: tuple[str, ...]) -> str:
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names)
+
+
 SETTINGS: tuple[SettingDef, ...] = (
     SettingDef(
-        "endpoint", "OSSV_ENDPOINT", None, _endpoint, "Regional endpoint URL; unset runs the bundled emulator on 127.0.0.1"
+        "endpoint",
+        "OSSV_ENDPOINT",
+        None,
+        _endpoint,
+        "Regional endpoint URL; unset runs the bundled emulator on 127.0.0.1",
+        run_flag="--endpoint",
     ),
-    SettingDef("region", "OSSV_REGION", "cn-hangzhou", _region, "Region id used in the signing scope and canonical URI"),
-    SettingDef("account_id", "OSSV_ACCOUNT_ID", None, _digits, "Account (UID) that owns the buckets; digits only"),
-    SettingDef("bucket", "OSSV_BUCKET", None, _bucket, "An existing vector bucket to work in; unset: the suite creates its own"),
+    SettingDef(
+        "region",
+        "OSSV_REGION",
+        "cn-hangzhou",
+        _region,
+        "Region id used in the signing scope and canonical URI",
+        run_flag="--region",
+    ),
+    SettingDef(
+        "account_id",
+        "OSSV_ACCOUNT_ID",
+        None,
+        _digits,
+        "Account (UID) that owns the buckets; digits only",
+        run_flag="--account-id",
+    ),
+    SettingDef(
+        "bucket",
+        "OSSV_BUCKET",
+        None,
+        _bucket,
+        "An existing vector bucket to work in; unset: the suite creates its own",
+        run_flag="--bucket",
+    ),
     SettingDef("access_key_id", "OSS_ACCESS_KEY_ID", None, _opt_text, "Primary AccessKey id", key_id=True),
     SettingDef("access_key_secret", "OSS_ACCESS_KEY_SECRET", None, _opt_secret, "Primary AccessKey secret", secret=True),
     SettingDef(
@@ -249,16 +301,47 @@ SETTINGS: tuple[SettingDef, ...] = (
         "Second account: AccessKey secret",
         secret=True,
     ),
-    SettingDef("max_rps", "OSSV_MAX_RPS", None, _opt_positive, "Request-rate budget shared by all workers (requests/s)"),
-    SettingDef("target", "OSSV_TARGET", None, _opt_text, "Target name for reports and expectation files"),
-    SettingDef("profile", "OSSV_PROFILE", "default", _profile, "Hypothesis profile: quick, default or nightly"),
-    SettingDef("report_dir", "OSSV_REPORT_DIR", None, _path, "Directory for JUnit/NDJSON/HTML reports"),
-    SettingDef("strict", "OSSV_STRICT", False, _bool, "Judge SHOULD requirements like MUST"),
+    SettingDef(
+        "max_rps",
+        "OSSV_MAX_RPS",
+        None,
+        _opt_positive,
+        "Request-rate budget shared by all workers (requests/s)",
+        run_flag="--max-rps",
+    ),
+    SettingDef(
+        "target",
+        "OSSV_TARGET",
+        None,
+        _opt_text,
+        "Target name for reports and expectation files",
+        run_flag="--target",
+    ),
+    SettingDef(
+        "profile",
+        "OSSV_PROFILE",
+        profiles.DEFAULT,
+        _profile,
+        f"Hypothesis profile: {_either(profiles.NAMES)}",
+        run_flag="--profile",
+        choices=profiles.NAMES,
+    ),
+    SettingDef("report_dir", "OSSV_REPORT_DIR", None, _path, "Directory for JUnit/NDJSON/HTML reports", run_flag="--report-dir"),
+    SettingDef("strict", "OSSV_STRICT", False, _bool, "Judge SHOULD requirements like MUST", run_flag="--strict"),
     SettingDef("request_timeout_s", "OSSV_TIMEOUT", 30.0, _positive, "Per-request timeout in seconds"),
-    SettingDef("read_lag_s", "OSSV_READ_LAG", 10.0, _non_negative, "Max seconds to wait for read-after-delete to converge"),
+    SettingDef(
+        "read_lag_s",
+        "OSSV_READ_LAG",
+        10.0,
+        _non_negative,
+        "Max seconds to wait for read-after-delete to converge",
+        run_flag="--read-lag",
+    ),
     SettingDef("verify_tls", "OSSV_VERIFY_TLS", True, _bool, "Verify TLS certificates"),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
+RUN_SETTINGS: tuple[SettingDef, ...] = tuple(s for s in SETTINGS if s.run_flag is not None)
+"""The settings that are flags of ``ossv-conformance run`` too (never a secret)."""
 _DEFAULT_TEXT = {
     "endpoint": "unset (bundled emulator)",
     "max_rps": "unset (unlimited)",
@@ -319,7 +402,7 @@ class Settings:
     other_access_key_secret: SecretSetting = None
     max_rps: float | None = None
     target: str = "emulator"
-    profile: str = "default"
+    profile: str = profiles.DEFAULT
     report_dir: Path | None = None
     strict: bool = False
     request_timeout_s: float = 30.0

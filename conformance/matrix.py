@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.config import load_settings
-from conformance.drivers import SDK_DISTRIBUTION, sdk_available, sdk_version
+from conformance.drivers import RAW, SDK, SDK_DISTRIBUTION, sdk_available, sdk_version
 from conformance.reporting.files import RESULTS_FILE, SUMMARY_FILE, write_atomic
 
 EXIT_CONFORMANT, EXIT_NOT_CONFORMANT, EXIT_ERROR = 0, 1, 2
@@ -91,8 +91,8 @@ class DriverRun:
 
     def heading(self) -> str:
         """The column's name in the Markdown table."""
-        if self.driver == "sdk" and self.release is None and self.sdk_ran:
-            return f"sdk ({self.sdk_ran})"
+        if self.driver == SDK and self.release is None and self.sdk_ran:
+            return f"{SDK} ({self.sdk_ran})"
         return self.label
 
 
@@ -134,7 +134,7 @@ class Matrix:
         pinned = [r.release for r in self.runs if r.release]
         if pinned:
             sdk = f"{SDK_DISTRIBUTION} {', '.join(pinned)}"
-            if any(r.driver == "sdk" and r.release is None for r in self.runs) and self.sdk_version:
+            if any(r.driver == SDK and r.release is None for r in self.runs) and self.sdk_version:
                 sdk += f" and {self.sdk_version} (installed)"
         else:
             sdk = f"{SDK_DISTRIBUTION} {self.sdk_version}" if self.sdk_version else "SDK not installed"
@@ -174,7 +174,7 @@ class Matrix:
             "drivers": {
                 r.label: {
                     "driver": r.driver,
-                    "sdk_release": r.release or (r.sdk_ran if r.driver == "sdk" else None),
+                    "sdk_release": r.release or (r.sdk_ran if r.driver == SDK else None),
                     "verdict": r.verdict,
                     "exit_code": r.exit_code,
                     "report_dir": str(r.report_dir),
@@ -419,7 +419,7 @@ def ensure_sdk(release: str, cache_dir: Path, pip: Callable[[list[str]], subproc
 def plan(sdk_specs: Sequence[str] | None) -> list[Column]:
     """raw first, then one SDK column per resolved spec."""
     releases = resolve_sdk_specs(list(sdk_specs) if sdk_specs else [INSTALLED])
-    return [Column("raw"), *(Column("sdk", release) for release in releases)]
+    return [Column(RAW), *(Column(SDK, release) for release in releases)]
 
 
 def matrix_main(
@@ -444,25 +444,25 @@ def matrix_main(
     matrix = Matrix(settings.target, profile, sdk_version())
     for column in columns:
         folder = base / _safe(column.label.replace(" ", "-"))
-        if column.driver == "raw":
-            matrix.runs.append(run_driver("raw", profile, folder, config))
+        if column.driver == RAW:
+            matrix.runs.append(run_driver(RAW, profile, folder, config))
             continue
         if column.release is None:
             problem = sdk_available()
             if problem:
-                matrix.runs.append(DriverRun("sdk", folder, skipped_because=problem))
+                matrix.runs.append(DriverRun(SDK, folder, skipped_because=problem))
                 continue
-            matrix.runs.append(run_driver("sdk", profile, folder, config))
+            matrix.runs.append(run_driver(SDK, profile, folder, config))
             continue
         if column.release == matrix.sdk_version and sdk_available() is None:  # this environment has that release
-            matrix.runs.append(run_driver("sdk", profile, folder, config, release=column.release))
+            matrix.runs.append(run_driver(SDK, profile, folder, config, release=column.release))
             continue
         try:
             path = ensure_sdk(column.release, cache)
         except MatrixError as err:
-            matrix.runs.append(DriverRun("sdk", folder, skipped_because=str(err), release=column.release))
+            matrix.runs.append(DriverRun(SDK, folder, skipped_because=str(err), release=column.release))
             continue
-        matrix.runs.append(run_driver("sdk", profile, folder, config, release=column.release, sdk_path=path))
+        matrix.runs.append(run_driver(SDK, profile, folder, config, release=column.release, sdk_path=path))
     text = matrix.markdown()
     write_atomic(base / MATRIX_MD, text)
     write_atomic(base / MATRIX_JSON, json.dumps(matrix.to_json(), indent=2, ensure_ascii=False) + "\n")

@@ -1,29 +1,46 @@
-"""Hypothesis profiles for a remote system, chosen explicitly.
+"""Hypothesis profiles for a remote system, chosen explicitly; the one place the profile names live.
 
 With ``CI`` set, Hypothesis would otherwise pick its own CI profile (derandomized, no
 database) and every night would replay the same inputs. Every field that matters is set
 here, so whichever profile Hypothesis has loaded underneath cannot leak through.
+
+The settings table (``conformance.config``) and the command line take the names from here;
+Hypothesis itself is imported only when a profile is built, so reading the names is cheap.
 """
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, Phase, Verbosity, settings
-from hypothesis.database import DirectoryBasedExampleDatabase
+from typing import TYPE_CHECKING, TypedDict
 
-PROFILES: dict[str, dict[str, int]] = {
-    # examples per property, steps per stateful run, seconds a test may spend shrinking once it has failed
-    "quick": {"max_examples": 6, "stateful_step_count": 12, "shrink_budget_s": 8},
-    "default": {"max_examples": 30, "stateful_step_count": 25, "shrink_budget_s": 20},
-    "nightly": {"max_examples": 300, "stateful_step_count": 50, "shrink_budget_s": 60},
+if TYPE_CHECKING:
+    from hypothesis import settings
+
+
+class ProfileNumbers(TypedDict):
+    max_examples: int  # examples per property
+    stateful_step_count: int  # steps per stateful run
+    shrink_budget_s: int  # seconds a test may spend shrinking once it has failed
+
+
+QUICK, DEFAULT, NIGHTLY = "quick", "default", "nightly"
+
+PROFILES: dict[str, ProfileNumbers] = {
+    QUICK: {"max_examples": 6, "stateful_step_count": 12, "shrink_budget_s": 8},
+    DEFAULT: {"max_examples": 30, "stateful_step_count": 25, "shrink_budget_s": 20},
+    NIGHTLY: {"max_examples": 300, "stateful_step_count": 50, "shrink_budget_s": 60},
 }
+NAMES: tuple[str, ...] = tuple(PROFILES)
 
 _active: settings | None = None
-_active_name = "default"
+_active_name = DEFAULT
 
 
 def build(name: str, database_dir: str | None = ".hypothesis/examples") -> settings:
+    from hypothesis import HealthCheck, Phase, Verbosity, settings
+    from hypothesis.database import DirectoryBasedExampleDatabase
+
     if name not in PROFILES:
-        raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
+        raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(NAMES)}")
     numbers = PROFILES[name]
     return settings(
         max_examples=numbers["max_examples"],
@@ -53,9 +70,11 @@ def shrink_budget_s() -> float:
 
 def current() -> settings:
     """The active profile; suite modules decorate their properties with it at import."""
-    return _active if _active is not None else build("default")
+    return _active if _active is not None else build(DEFAULT)
 
 
 def settings_for_stateful(active: settings) -> settings:
     """Stateful runs are long: a third of the examples, each a sequence of steps."""
+    from hypothesis import settings
+
     return settings(active, max_examples=max(5, active.max_examples // 3))

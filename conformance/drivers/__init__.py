@@ -9,15 +9,29 @@ A spec a driver cannot send raises ``NotExpressible``; the harness turns that in
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from conformance.client import RawClient
-from conformance.config import Settings
-from conformance.records import Exchange, RequestSpec
+if TYPE_CHECKING:  # only types: naming the drivers (the command line, the plugin's options) stays cheap
+    from conformance.client import RawClient
+    from conformance.config import Settings
+    from conformance.records import Exchange, RequestSpec
 
-__all__ = ["DRIVERS", "Driver", "NotExpressible", "RawDriver", "make_driver", "sdk_available", "sdk_version"]
+__all__ = [
+    "DEFAULT_DRIVER",
+    "DRIVERS",
+    "RAW",
+    "SDK",
+    "Driver",
+    "NotExpressible",
+    "RawDriver",
+    "make_driver",
+    "sdk_available",
+    "sdk_version",
+]
 
-DRIVERS = ("raw", "sdk")
+RAW, SDK = "raw", "sdk"  # the one spelling of the driver names (flags, summary.json, the matrix's columns)
+DRIVERS = (RAW, SDK)
+DEFAULT_DRIVER = RAW
 SDK_DISTRIBUTION = "alibabacloud-oss-v2"
 INSTALL_HINT = "pip install 'oss-vectors-conformance[sdk]'"
 
@@ -40,7 +54,7 @@ class Driver(Protocol):
 class RawDriver:
     """The raw client as a driver: exact bytes, any signature, anything the spec says."""
 
-    name = "raw"
+    name = RAW
 
     def __init__(self, client: RawClient) -> None:
         self.client = client
@@ -75,9 +89,9 @@ def sdk_available() -> str | None:
 
 def make_driver(name: str, settings: Settings, client: RawClient) -> Driver:
     """The driver called ``name``; the SDK driver shares the raw client's request-rate budget."""
-    if name == "raw":
+    if name == RAW:
         return RawDriver(client)
-    if name == "sdk":
+    if name == SDK:
         problem = sdk_available()
         if problem:
             raise RuntimeError(problem)
