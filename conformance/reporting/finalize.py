@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +12,20 @@ from conformance.reporting.merge import merge_events
 from conformance.reporting.runinfo import RunInfo
 from conformance.reporting.summary import write_summary
 
+ExitCodeRule = Callable[[Mapping[str, Any]], int]
+"""The run's exit code from its summary; it may read the results directory, whose ``summary.json`` exists by then."""
 
-def finalize_run(run_dir: Path, info: RunInfo) -> dict[str, Any]:
-    """Merge ``events/`` into ``results.ndjson``, then write ``summary.json`` and ``report.html`` from it; return the summary."""
+
+def finalize_run(run_dir: Path, info: RunInfo, exit_code: ExitCodeRule | None = None) -> dict[str, Any]:
+    """Merge ``events/`` into ``results.ndjson``, then write ``summary.json`` and ``report.html`` from it; return the summary.
+
+    With ``exit_code``, the code it returns for the summary is recorded in ``summary.json`` and
+    ``report.html`` (``run.exit_code``); without, ``info.exit_code`` is kept as given.
+    """
     results = merge_events(run_dir)
     summary = write_summary(run_dir, info, results)
+    if exit_code is not None:
+        info = dataclasses.replace(info, exit_code=int(exit_code(summary)))
+        summary = write_summary(run_dir, info, results)
     write_html(run_dir, summary, results)
     return summary
