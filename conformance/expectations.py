@@ -135,8 +135,8 @@ def load(path: Path | None) -> Expectations:
 
 
 def default_path(target: str, search: tuple[Path, ...] = ()) -> Path | None:
-    """``expectations/<target>.toml`` in the working directory, then the packaged ones."""
-    for folder in (*search, Path("expectations"), Path(__file__).parent / "expectations"):
+    """``expectations/<target>.toml`` in ``search``, then in the working directory (none is packaged)."""
+    for folder in (*search, Path("expectations")):
         candidate = folder / f"{target}.toml"
         if candidate.exists():
             return candidate
