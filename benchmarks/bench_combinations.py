@@ -19,7 +19,7 @@ from pathlib import Path
 
 from emulator.options import random_combination
 from emulator.server import EmulatorConfig, EmulatorServer
-from tests.cli_runs import accounts, env_for, ossv
+from tests.helpers.cli_runs import accounts, env_for, ossv
 
 ACCOUNTS = accounts("combo", "1234567890123456", "6543210987654321", target="combination", read_lag="8")
 

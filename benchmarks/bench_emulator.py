@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_emulator.py [--seconds N] [--max-requests N] [--profile | --no-profile]
+    python -m benchmarks.bench_emulator [--seconds N] [--max-requests N] [--profile | --no-profile]
 
 For each server, batch size (1 and 500 keys) and client concurrency (1 and 8 threads) it
 measures deletes/s and the p50/p99 latency of DeleteVectors. Every delete targets keys that
@@ -41,10 +41,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
-
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 REGION = "cn-hangzhou"
 ACCOUNT = "1234567890123456"
@@ -164,7 +160,7 @@ class Prepared:
     body: bytes
 
 
-class Target(Protocol):
+class BenchTarget(Protocol):
     name: str
     port: int
 
@@ -237,8 +233,8 @@ class MotoTarget:
     name = "moto"
 
     def __init__(self, url: str) -> None:
-        import boto3  # type: ignore[import-untyped]
-        from botocore.credentials import Credentials as AwsCredentials  # type: ignore[import-untyped]
+        import boto3
+        from botocore.credentials import Credentials as AwsCredentials
 
         self._url = url
         self.port = int(urlsplit(url).port or 80)
@@ -259,8 +255,8 @@ class MotoTarget:
             self._client.put_vectors(vectorBucketName=bucket, indexName=index, vectors=vectors)
 
     def prepare_delete(self, bucket: str, index: str, keys: Sequence[str]) -> Prepared:
-        from botocore.auth import SigV4Auth  # type: ignore[import-untyped]
-        from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
 
         body = json.dumps({"vectorBucketName": bucket, "indexName": index, "keys": list(keys)}).encode()
         req = AWSRequest(method="POST", url=f"{self._url}/DeleteVectors", data=body, headers={"Content-Type": "application/json"})
@@ -349,7 +345,7 @@ def _phase(port: int, prepared: list[Prepared], clients: int, deadline: float) -
     return latencies, errors, first_error, time.perf_counter() - started
 
 
-def run_config(target: Target, batch: int, clients: int, seconds: float, max_requests: int, tag: str) -> Result:
+def run_config(target: BenchTarget, batch: int, clients: int, seconds: float, max_requests: int, tag: str) -> Result:
     """Warm up, then timed rounds (refill untimed, delete timed) until ``seconds`` of timed deletes or ``max_requests``."""
     bucket, index = f"b{tag}", "idx"
     target.setup(bucket, index)
@@ -557,7 +553,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"<= {args.max_requests} requests"
     )
     results: list[Result] = []
-    factories: list[tuple[Callable[[multiprocessing.connection.Connection, str | None], None], Callable[[str], Target]]] = [
+    factories: list[tuple[Callable[[multiprocessing.connection.Connection, str | None], None], Callable[[str], BenchTarget]]] = [
         (_emulator_main, EmulatorTarget),
         (_moto_main, MotoTarget),
     ]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from emulator.faults import FAULTS
 from emulator.server import EmulatorConfig, EmulatorServer
-from tests.cli_runs import accounts, env_for, ossv
+from tests.helpers.cli_runs import accounts, env_for, ossv
 
 BOUND_S = {"quick": 90.0, "default": 300.0}
 THROTTLED = {"throttle_429", "throttle_collateral", "retry_after_throttle_noop"}

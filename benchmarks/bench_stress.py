@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_stress.py [--seconds 30] [--clients 8] [--fuzz 2000] [--http auto|httptools|h11] [--seed N]
+    python -m benchmarks.bench_stress [--seconds 30] [--clients 8] [--fuzz 2000] [--http auto|httptools|h11] [--seed N]
 
 Each client thread owns an index of a shared bucket and keeps a model of what it stored (key ->
 version, carried in the metadata). It sends a weighted mix of PutVectors (new keys and
@@ -29,24 +29,16 @@ import http.client
 import json
 import random
 import socket
-import sys
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-for entry in (ROOT, ROOT / "tests" / "emulator"):
-    if str(entry) not in sys.path:
-        sys.path.insert(0, str(entry))
-
-import raw_fuzz  # noqa: E402  (tests/emulator/raw_fuzz.py)
-
-from conformance import signing  # noqa: E402
-from emulator.server import EmulatorConfig, EmulatorServer, Identity  # noqa: E402
+from conformance import signing
+from emulator.server import EmulatorConfig, EmulatorServer, Identity
+from tests.emulator import raw_fuzz
 
 REGION = "cn-hangzhou"
 ACCOUNT = "1234567890123456"
@@ -96,7 +88,7 @@ class Connection:
 
 
 @dataclass
-class Tally:
+class ClientTally:
     ops: Counter[str] = field(default_factory=Counter)
     five_xx: int = 0
     unexpected: list[str] = field(default_factory=list)
@@ -115,7 +107,7 @@ class Client(threading.Thread):
         self.conn = Connection(port)
         self.model: dict[str, int] = {}  # key -> version
         self.uncertain: set[str] = set()  # keys of writes whose answer was lost to a reset
-        self.tally = Tally()
+        self.tally = ClientTally()
         self.next_key = 0
         self.version = 0
 

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_suite.py [--only quick|workers|throttled] [--repeats N]
+    python -m benchmarks.bench_suite [--only quick|workers|throttled] [--repeats N]
 
 * quick: ``ossv-conformance run --profile quick`` against the embedded emulator (no configuration):
   wall time (target < 60 s), tests, Hypothesis examples; then the same seed against an external
@@ -44,9 +44,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+ROOT = Path(__file__).resolve().parent.parent  # the checkout: put on a child run's PYTHONPATH when nothing is installed
 
 RUN_TIMEOUT_S = 600.0
 QUICK_TARGET_S = 60.0

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from conformance import signing
 from conformance.auth_variants import FALLBACK_REGIONS, VARIANTS, Applied, Identities, MissingIdentity, Unsigned, apply_auth
 from conformance.records import AuthKind, AuthSpec
+from conformance.secret import Secret
 from conformance.signing import Credentials
 from strategies.auth import AUTH_DETAILS, auth_of_kind
 
@@ -41,7 +42,7 @@ def auth_header(applied: Applied) -> str:
     return signing.header_value(applied.headers, "Authorization") or ""
 
 
-def verifies(applied: Applied, secret: str, *, account_id: str = ACCOUNT) -> bool:
+def verifies(applied: Applied, secret: str | Secret, *, account_id: str = ACCOUNT) -> bool:
     """Would a verifier holding ``secret`` accept the header signature as sent?"""
     parsed = signing.parse_authorization(auth_header(applied))
     trace = signing.verify_trace(

@@ -8,9 +8,9 @@ import pytest
 
 from conformance.client import RawClient
 from conformance.config import Settings, load_settings
+from conformance.errors import OperationFailed
 from conformance.limits import DOCUMENTED_QUERY, SDK_QUERY
 from conformance.ops import (
-    OperationFailed,
     VectorOps,
     content_md5,
     delete_vectors_spec,

@@ -6,6 +6,7 @@ import base64
 import copy
 import dataclasses
 import json
+import os
 import pickle
 import re
 from datetime import UTC, datetime
@@ -75,7 +76,7 @@ def test_it_is_no_str_so_misuse_fails_loudly() -> None:
     with pytest.raises(TypeError):
         pickle.dumps(s)
     with pytest.raises(AttributeError):
-        s._value = "other"  # type: ignore[misc]
+        s._value = "other"
     with pytest.raises(TypeError):
         Secret(123)  # type: ignore[arg-type]
 
@@ -177,7 +178,7 @@ class _InterruptingSession(requests.Session):
         super().__init__()
         self.wire: list[str] = []
 
-    def send(self, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:  # type: ignore[override]
+    def send(self, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:
         self.wire.append(f"{request.url} {dict(request.headers)}")
         raise _Interrupted()
 
@@ -208,7 +209,7 @@ def test_no_frame_of_a_traceback_through_load_settings_holds_a_secret(monkeypatc
         raise RuntimeError("late failure")
 
     monkeypatch.setattr(config, "_check_whole", boom)
-    monkeypatch.setattr(config.os, "environ", dict(ENV))
+    monkeypatch.setattr(os, "environ", dict(ENV))  # what conformance.config reads
     with pytest.raises(RuntimeError) as excinfo:
         load_settings()
     text = _traceback_text(excinfo)

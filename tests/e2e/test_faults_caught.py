@@ -107,5 +107,5 @@ def test_correct_emulator_passes_the_whole_quick_suite_strictly(emulator: Emulat
 def test_correct_throttling_emulator_passes_the_throttling_checks(throttling_emulator: EmulatorServer, tmp_path: Path) -> None:
     run = run_suite(throttling_emulator.url, tmp_path / "run", "-k", "throttled or concurrent")
     assert run.exit_code == 0, f"{run.stdout[-4000:]}\n{run.stderr[-2000:]}"
-    passed = {r for e in run.results if e.get("outcome") == "pass" for r in e.get("requirements") or []}  # type: ignore[union-attr]
+    passed = {r for e in run.results if e.get("outcome") == "pass" for r in e.get("requirements") or []}
     assert {"DV-THROTTLE-CODE", "DV-THROTTLE-RETRY"} <= passed

@@ -210,7 +210,7 @@ def test_the_harness_turns_not_expressible_into_a_skip() -> None:
     from conformance.recorder import Recorder
     from conformance.waiting import Patience
 
-    class Target:
+    class SdkOnlyTarget:
         driver_name = "sdk"
         patience = Patience(0.0)
 
@@ -220,7 +220,7 @@ def test_the_harness_turns_not_expressible_into_a_skip() -> None:
         def send(self, spec: RequestSpec) -> None:
             raise NotExpressible("the body is not strict JSON")
 
-    harness = DeleteHarness(Target(), Recorder("t", [], False), 0.0)  # type: ignore[arg-type]
+    harness = DeleteHarness(SdkOnlyTarget(), Recorder("t", [], False), 0.0)  # type: ignore[arg-type]
     with pytest.raises(pytest.skip.Exception, match="not expressible through the sdk driver: the body is not strict JSON"):
         harness.send(_with_body(b"{"))
 

@@ -24,7 +24,7 @@ from conformance.reporting.summary import write_summary
 from tests.helpers.report_factories import HOSTILE, check
 
 
-class _Collector(HTMLParser):
+class _HtmlCollector(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.tags: list[str] = []
@@ -44,7 +44,7 @@ def _page(tmp_path: Path, info: RunInfo, results: list[CheckResult]) -> str:
 
 def test_report_is_self_contained(tmp_path: Path, info: RunInfo, results: list[CheckResult]) -> None:
     page = _page(tmp_path, info, results)
-    parser = _Collector()
+    parser = _HtmlCollector()
     parser.feed(page)
     assert "script" not in parser.tags
     assert "<script" not in page.lower()
@@ -212,7 +212,7 @@ def test_report_has_both_charts_inline(tmp_path: Path, info: RunInfo, results: l
     assert page.count("<svg ") == 2
     assert 'id="chart-read-lag"' in page and 'id="chart-answers"' in page
     assert page.index('id="chart-read-lag"') > page.index(">Requirements<")
-    parser = _Collector()
+    parser = _HtmlCollector()
     parser.feed(page)
     assert "script" not in parser.tags and all(url.startswith("#") for url in parser.urls)
 

@@ -117,16 +117,16 @@ def test_catalog_entries_accept_level_enums_and_requirement_like_objects() -> No
     from conformance.reporting.runinfo import CatalogEntry
 
     @dataclass(frozen=True)
-    class Requirement:
+    class RequirementLike:
         id: str
         level: Level
         title: str
         source: str
 
-    entry = CatalogEntry.of(Requirement("DV-X", Level.MUST, "t", "s"))
+    entry = CatalogEntry.of(RequirementLike("DV-X", Level.MUST, "t", "s"))
     assert entry == CatalogEntry("DV-X", "MUST", "t", "s")
     assert CatalogEntry("DV-Y", Level.SHOULD, "t").level == "SHOULD"
     assert CatalogEntry.of({"id": "DV-Z", "level": "OBSERVE", "title": "t"}).source == ""
     failing = [check("t::a", Outcome.FAIL, requirements=("DV-X",)).to_json()]
     del failing[0]["level"]
-    assert verdict(failing, [Requirement("DV-X", Level.MUST, "t", "s")], False) == "not-conformant"
+    assert verdict(failing, [RequirementLike("DV-X", Level.MUST, "t", "s")], False) == "not-conformant"
