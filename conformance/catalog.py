@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.records import Level
+from conformance.records import SDK, Level
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,7 @@ CATALOG: tuple[Requirement, ...] = (
 )
 
 BY_ID: dict[str, Requirement] = {r.id: r for r in CATALOG}
-DRIVER_PREFIXES: dict[str, str] = {"SDK-": "sdk"}  # requirements judged only under that driver
+DRIVER_PREFIXES: dict[str, str] = {"SDK-": SDK}  # requirements judged only under that driver
 
 
 def driver_of(req_id: str) -> str | None:

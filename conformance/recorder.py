@@ -78,7 +78,7 @@ class Recorder:
                 self.passed.add(verdict.requirement)
                 continue
             failure = _Failure(verdict, self.example, [e.to_json() for e in self.exchanges], dict(self.case))
-            if self.binding(verdict.level):
+            if self.binding(requirement(verdict.requirement).level):
                 self.failures[verdict.requirement] = failure  # the last one is the minimal example
                 raising.append(verdict)
             else:

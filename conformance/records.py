@@ -242,15 +242,12 @@ Location = tuple[str, str]  # (bucket, index)
 
 @dataclass(frozen=True)
 class Verdict:
-    """One judged fact about one requirement: plain data, decided on by the recorder by level."""
+    """One judged fact about one requirement: plain data; the recorder decides by the requirement's level."""
 
     requirement: str
     ok: bool
     expected: str
     observed: str
 
-    @property
-    def level(self) -> Level:
-        from conformance.catalog import requirement  # the catalog is built on this module's Level
 
-        return requirement(self.requirement).level
+RAW, SDK = "raw", "sdk"  # the drivers' names, spelled once (flags, summary.json, the matrix's columns, the catalog)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from conformance.client import RawClient
 from conformance.config import Settings
+from conformance.drivers.base import RAW
 from conformance.errors import HarnessError, OperationFailed, Refused
 from conformance.jsonparse import classify, strings_in
 from conformance.judge import is_server_error, is_throttle
@@ -110,7 +111,7 @@ class Target:
 
     @property
     def driver_name(self) -> str:
-        return self.driver.name if self.driver is not None else "raw"
+        return self.driver.name if self.driver is not None else RAW
 
     def send(self, spec: RequestSpec) -> Exchange:
         """The one place a request under test leaves: DeleteVectors through the driver, the rest raw."""

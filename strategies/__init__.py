@@ -4,9 +4,8 @@ Modules, one job each:
 
 - ``strategies.keys``: single vector keys (ASCII, Unicode, punctuation, padding, lengths, near-miss pairs).
 - ``strategies.keylists``: ``keys`` arrays by size/uniqueness, ``DeleteScenario`` and ``KeySplit``.
-- ``strategies.vectors``: PutVectors records and index parameters for setup.
 - ``strategies.bodies``: request body bytes (valid spellings, malformed families, wrong types) and header variants.
 - ``strategies.auth``: ``AuthSpec`` signing variants.
 """
 
-__all__ = ["auth", "bodies", "keylists", "keys", "vectors"]
+__all__ = ["auth", "bodies", "keylists", "keys"]

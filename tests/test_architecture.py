@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import textwrap
 
-import pytest
-
 from tests.helpers.imports import STDLIB, Import, closure, cycles, graph, imports_of, modules, parse_imports
 
 MODULES = modules()
@@ -31,12 +29,6 @@ REPORTING = sorted(m for m in SUITE if m == "conformance.reporting" or m.startsw
 LAUNCHER = "conformance.launcher"
 EVENTS = {"conformance.records", "conformance.catalog", *REPORTING}
 
-# Cycles in today's code, each a source change reported in issue 9; the strict xfail below turns into a
-# failure once they are gone, so this list is emptied then.
-KNOWN_CYCLES = [
-    ["conformance.catalog", "conformance.records"],  # records.Verdict.level looks the level up in the catalog
-    ["conformance.drivers", "conformance.drivers.sdk"],  # sdk imports NotExpressible/sdk_version from the package
-]
 
 
 def _imports(names: list[str]) -> list[Import]:
@@ -114,12 +106,6 @@ def test_report_writers_import_only_records_the_catalog_and_each_other() -> None
     assert not [str(i) for i in beneath if i.top not in STDLIB and i.target not in EVENTS]
 
 
-def test_no_new_import_cycles_among_conformance_modules() -> None:
-    found = cycles(graph(SUITE))
-    assert [c for c in found if c not in KNOWN_CYCLES] == []
-
-
-@pytest.mark.xfail(strict=True, reason=f"known cycles, source changes reported in issue 9: {KNOWN_CYCLES}")
 def test_no_import_cycles_among_conformance_modules() -> None:
     found = cycles(graph(SUITE))
     edges = [str(i) for c in found for m in c for i in imports_of(m) if i.target in c and i.target != m]

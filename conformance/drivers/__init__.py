@@ -9,7 +9,19 @@ A spec a driver cannot send raises ``NotExpressible``; the harness turns that in
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING
+
+from conformance.drivers.base import (
+    DEFAULT_DRIVER,
+    DRIVERS,
+    INSTALL_HINT,
+    RAW,
+    SDK,
+    SDK_DISTRIBUTION,
+    Driver,
+    NotExpressible,
+    sdk_version,
+)
 
 if TYPE_CHECKING:  # only types: naming the drivers (the command line, the plugin's options) stays cheap
     from conformance.client import RawClient
@@ -19,8 +31,10 @@ if TYPE_CHECKING:  # only types: naming the drivers (the command line, the plugi
 __all__ = [
     "DEFAULT_DRIVER",
     "DRIVERS",
+    "INSTALL_HINT",
     "RAW",
     "SDK",
+    "SDK_DISTRIBUTION",
     "Driver",
     "NotExpressible",
     "RawDriver",
@@ -28,28 +42,6 @@ __all__ = [
     "sdk_available",
     "sdk_version",
 ]
-
-RAW, SDK = "raw", "sdk"  # the one spelling of the driver names (flags, summary.json, the matrix's columns)
-DRIVERS = (RAW, SDK)
-DEFAULT_DRIVER = RAW
-SDK_DISTRIBUTION = "alibabacloud-oss-v2"
-INSTALL_HINT = "pip install 'oss-vectors-conformance[sdk]'"
-
-
-class NotExpressible(Exception):
-    """The driver cannot send this spec as given (e.g. malformed JSON through an SDK): skip, don't judge."""
-
-
-@runtime_checkable
-class Driver(Protocol):
-    """Sends one request under test and returns the redacted exchange."""
-
-    name: str
-
-    def send(self, spec: RequestSpec) -> Exchange: ...
-
-    def close(self) -> None: ...
-
 
 class RawDriver:
     """The raw client as a driver: exact bytes, any signature, anything the spec says."""
@@ -64,16 +56,6 @@ class RawDriver:
 
     def close(self) -> None:
         """The client belongs to the caller (setup and read-back use it too)."""
-
-
-def sdk_version() -> str | None:
-    """The installed SDK's version, or None."""
-    try:
-        from importlib.metadata import PackageNotFoundError, version
-
-        return version(SDK_DISTRIBUTION)
-    except PackageNotFoundError:
-        return None
 
 
 def sdk_available() -> str | None:

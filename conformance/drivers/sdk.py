@@ -37,7 +37,7 @@ from urllib3.util.retry import Retry
 from conformance import logsafety
 from conformance.client import is_direct_host
 from conformance.config import ConfigError, Settings
-from conformance.drivers import NotExpressible, sdk_version
+from conformance.drivers.base import SDK, NotExpressible, sdk_version
 from conformance.limits import DOCUMENTED_QUERY, SDK_QUERY
 from conformance.ops import content_md5
 from conformance.ratelimit import RateBudget
@@ -309,7 +309,7 @@ def _innermost(exc: BaseException) -> BaseException:
 class SdkDriver:
     """Sends DeleteVectors through the official SDK's vectors client and records what it did."""
 
-    name = "sdk"
+    name = SDK
 
     def __init__(self, settings: Settings, budget: RateBudget | None = None) -> None:
         if settings.endpoint is None or settings.account_id is None:

@@ -19,6 +19,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from conformance.authoring import Case, delete_request, profile, requirements
+from conformance.drivers import SDK
 from conformance.drivers.judging import describe_attempts, retried_throttle
 from conformance.harness import Arena
 from conformance.ops import delete_vectors_spec
@@ -35,7 +36,7 @@ SALT = "sdk-roundtrip"
 def sdk(case: Case) -> Any:
     """The SDK driver of this run (typed loosely: the SDK need not be installed to collect this module)."""
     driver = case.driver
-    if driver is None or driver.name != "sdk":
+    if driver is None or driver.name != SDK:
         pytest.skip(ONLY_SDK)
     return driver
 
