@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -122,13 +122,16 @@ def load(path: Path | None) -> Expectations:
         req, test = item.get("requirement"), item.get("test")
         if req is None and test is None:
             raise ExpectationsError(f"{where}: needs 'requirement' or 'test'")
+        for key, value in (("requirement", req), ("test", test)):
+            if value is not None and not isinstance(value, str):
+                raise ExpectationsError(f"{where}: '{key}' must be a string, got {type(value).__name__}")
         if req is not None and req not in BY_ID:
             raise ExpectationsError(f"{where}: unknown requirement {req!r}")
         reason = item.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             raise ExpectationsError(f"{where}: needs a 'reason'")
         expires = item.get("expires")
-        if expires is not None and not isinstance(expires, date):
+        if expires is not None and (not isinstance(expires, date) or isinstance(expires, datetime)):
             raise ExpectationsError(f"{where}: 'expires' must be a TOML date like 2027-03-31")
         entries.append(Entry(req, test, reason.strip(), str(item.get("link", "")), expires))
     return Expectations(str(path), hashlib.sha256(raw).hexdigest(), tuple(entries))

@@ -91,8 +91,8 @@ ERRORS: list[Any] = [
     pytest.param(SHAPE + 'reason = "r"\nexpires = 10:00:00\n', NOT_A_DATE, id="expires-a-time"),
 ]
 
-# accepted today, and then a TypeError (a traceback, not one line) when the entry is used or loaded
-NOT_YET_ONE_LINE: list[Any] = [
+# ill-typed values (a TOML datetime is a date too): one line each, when loaded
+ILL_TYPED: list[Any] = [
     pytest.param(SHAPE + 'reason = "r"\nexpires = 2027-03-31T10:00:00\n', NOT_A_DATE, id="expires-a-datetime"),
     pytest.param('[[expected_failure]]\ntest = 5\nreason = "r"\n', "test", id="test-not-a-string"),
     pytest.param('[[expected_failure]]\nrequirement = ["DV-ERROR-SHAPE"]\nreason = "r"\n', "requirement",
@@ -110,9 +110,7 @@ def test_every_problem_is_one_line_naming_the_file(tmp_path: Path, text: str | b
     assert "\n" not in error
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="conformance/expectations.py does not check the "
-                   "type of 'expires' (a TOML datetime is a date), 'test' and 'requirement': reported in issue 9")
-@pytest.mark.parametrize(("text", "message"), NOT_YET_ONE_LINE)
+@pytest.mark.parametrize(("text", "message"), ILL_TYPED)
 def test_ill_typed_entries_are_one_line_errors_too(tmp_path: Path, text: str, message: str) -> None:
     path = write(tmp_path, text)
     with pytest.raises(ExpectationsError) as raised:

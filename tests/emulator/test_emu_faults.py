@@ -319,7 +319,7 @@ CASES: dict[str, tuple[Callable[[Env], Any], Any, Any]] = {
     "lost_update": (s_lost_update, {"b"}, {"b", "new"}),
     "success_200_body": (s_success_200, (200, b"{}"), (204, b"")),
     "success_no_request_id": (s_no_request_id, False, True),
-    "error_xml": (s_error_content_type, ("application/xml", b"<?xml"), ("application/json", b'{"Err')),
+    "error_xml": (s_error_content_type, ("application/json", b"<?xml"), ("application/json", b'{"Err')),  # XML labelled JSON
     "error_json_charset": (s_error_content_type, ("application/json; charset=utf-8", b'{"Err'), ("application/json", b'{"Err')),
     "error_request_id_mismatch": (s_request_id, False, True),
     "auth_accept_bad_signature": (s_bad_sig, 204, 403),
