@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,9 +104,8 @@ def _strict(text: str, hook: Any = _pairs_no_duplicates) -> Any:
 MAX_DEPTH = 512  # deeper than this, parsers differ (RFC 8259 §9); the class must not depend on the caller's stack
 
 
-def _depth(text: str) -> int:
-    """The deepest bracket nesting outside strings (iterative)."""
-    depth = deepest = 0
+def _structure(text: str) -> Iterator[str]:
+    """The brackets of a text, outside strings (an iterative scan: bodies may nest too deeply to parse)."""
     in_string = escaped = False
     for ch in text:
         if in_string:
@@ -117,33 +117,30 @@ def _depth(text: str) -> int:
                 in_string = False
         elif ch == '"':
             in_string = True
-        elif ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth -= 1
+        elif ch in "[]{}":
+            yield ch
+    if in_string:
+        yield '"'  # an unterminated string: nothing can balance it
+
+
+def _depth(text: str) -> int:
+    """The deepest bracket nesting outside strings."""
+    depth = deepest = 0
+    for ch in _structure(text):
+        depth += 1 if ch in "[{" else -1
+        deepest = max(deepest, depth)
     return deepest
 
 
 def _balanced(text: str) -> bool:
-    """Brackets balance outside strings (decides deep bodies without recursing into them)."""
+    """Brackets balance outside strings, and every string ends."""
     stack: list[str] = []
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
+    for ch in _structure(text):
+        if ch in "[{":
             stack.append("]" if ch == "[" else "}")
-        elif ch in "]}" and (not stack or stack.pop() != ch):
+        elif ch == '"' or not stack or stack.pop() != ch:
             return False
-    return not stack and not in_string
+    return not stack
 
 
 def _readings(text: str) -> tuple[Any, ...]:
