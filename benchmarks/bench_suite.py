@@ -42,7 +42,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent  # the checkout: put on a child run's PYTHONPATH when nothing is installed
 
@@ -166,62 +165,22 @@ class RequestCounter:
 
 @contextlib.contextmanager
 def counting_emulator(qps_limit: float | None) -> Iterator[tuple[dict[str, str], RequestCounter]]:
-    """An EmulatorServer (owner, STS identity, second account) whose app counts every response.
+    """An EmulatorServer (owner, STS identity, second account: ``conformance.launcher.RunIdentities``) that counts
+    every answer through its public ``on_answer`` hook; nothing else changes."""
+    import dataclasses
 
-    The count is taken by a thin ASGI wrapper around the emulator's own app (a subclass installed
-    for this server only, by swapping the class ``emulator.server`` instantiates); nothing else changes.
-    """
-    import emulator.server as server_mod
-    from emulator.app import EmulatorApp
-    from emulator.server import EmulatorConfig, EmulatorServer, Identity
+    from conformance.launcher import RunIdentities
+    from emulator.server import EmulatorServer
 
     counter = RequestCounter()
-
-    class CountingApp(EmulatorApp):
-        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-            if scope["type"] != "http":
-                await super().__call__(scope, receive, send)
-                return
-
-            async def counted(message: Any) -> None:
-                if message["type"] == "http.response.start":
-                    counter.add(int(message["status"]))
-                await send(message)
-
-            await super().__call__(scope, receive, counted)
-
-    def account() -> str:
-        return "1" + "".join(secrets.choice("0123456789") for _ in range(15))
-
-    owner, other = account(), account()
-    ak, sk = "LTAI" + secrets.token_hex(8), secrets.token_urlsafe(24)
-    sts_ak, sts_sk, token = "STS." + secrets.token_hex(8), secrets.token_urlsafe(24), "CAIS" + secrets.token_urlsafe(48)
-    o_ak, o_sk = "LTAI" + secrets.token_hex(8), secrets.token_urlsafe(24)
-    config = EmulatorConfig(
-        identities=[Identity(ak, sk, owner), Identity(sts_ak, sts_sk, owner, security_token=token), Identity(o_ak, o_sk, other)],
-        region="cn-hangzhou",
-        qps_limit=qps_limit,
+    identities = RunIdentities.fresh()
+    config = dataclasses.replace(
+        identities.emulator_config(region="cn-hangzhou", qps_limit=qps_limit),
+        on_answer=lambda _method, _query, status: counter.add(status),
     )
-    original = server_mod.__dict__["EmulatorApp"]
-    server_mod.__dict__["EmulatorApp"] = CountingApp
+    srv = EmulatorServer(config, host="127.0.0.1", port=0).start()
     try:
-        srv = EmulatorServer(config, host="127.0.0.1", port=0).start()
-    finally:
-        server_mod.__dict__["EmulatorApp"] = original
-    env = {
-        "OSSV_ENDPOINT": srv.url,
-        "OSSV_ACCOUNT_ID": owner,
-        "OSS_ACCESS_KEY_ID": ak,
-        "OSS_ACCESS_KEY_SECRET": sk,
-        "OSSV_STS_ACCESS_KEY_ID": sts_ak,
-        "OSSV_STS_ACCESS_KEY_SECRET": sts_sk,
-        "OSSV_STS_TOKEN": token,
-        "OSSV_OTHER_ACCOUNT_ID": other,
-        "OSSV_OTHER_ACCESS_KEY_ID": o_ak,
-        "OSSV_OTHER_ACCESS_KEY_SECRET": o_sk,
-    }
-    try:
-        yield env, counter
+        yield identities.environment(srv.url), counter
     finally:
         srv.stop()
 
