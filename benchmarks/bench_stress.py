@@ -38,7 +38,7 @@ from typing import Any
 
 from conformance import signing
 from emulator.server import EmulatorConfig, EmulatorServer, Identity
-from tests.emulator import raw_fuzz
+from tests.helpers import raw_fuzz
 
 REGION = "cn-hangzhou"
 ACCOUNT = "1234567890123456"

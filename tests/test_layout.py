@@ -13,19 +13,10 @@ from tests.helpers.imports import PACKAGES, modules, parse_imports
 from tests.helpers.paths import REPO
 
 OWN = ("tests", "benchmarks")
-# tests/emulator is another engineer's work in progress: it imports its helpers as top-level modules
-# (``from emu_helpers import ...``, through pytest's rootdir sys.path entry) and defines a ``RawClient``
-# of its own. Until it is moved under these rules it is exempt from the import style and naming checks.
-PENDING = "tests.emulator"
-PENDING_CLASSES = {("RawClient", "tests/emulator/emu_helpers.py")}
 
 FILES = modules(OWN)
 ALL = modules((*PACKAGES, *OWN))
 SCRIPT_NAMES = {path.stem for path in FILES.values()}  # what a bare ``import x`` of a test or bench file would name
-
-
-def _own(name: str) -> bool:
-    return not (name == PENDING or name.startswith(PENDING + "."))
 
 
 def _imports(name: str) -> list[tuple[str, int, str]]:
@@ -54,7 +45,7 @@ def test_nothing_imports_a_conftest() -> None:
 
 def test_one_import_style_absolute_through_the_tests_package() -> None:
     offending = []
-    for name in filter(_own, FILES):
+    for name in FILES:
         for target, line, how in _imports(name):
             if how == "relative":
                 offending.append(f"{FILES[name]}:{line}: relative import")
@@ -87,16 +78,9 @@ def test_no_two_classes_share_a_name() -> None:
     clashes = {
         cls: sorted(paths)
         for cls, paths in where.items()
-        if len(paths) > 1 and any(p.split("/")[0] in OWN and (cls, p) not in PENDING_CLASSES for p in paths)
+        if len(paths) > 1 and any(p.split("/")[0] in OWN for p in paths)
     }
     assert not clashes
-
-
-def test_pending_exemptions_are_still_needed() -> None:
-    """Once tests/emulator follows the rules, drop PENDING and PENDING_CLASSES."""
-    assert any(name.startswith(PENDING + ".") for name in FILES)
-    for cls, path in PENDING_CLASSES:
-        assert f"class {cls}" in (REPO / path).read_text(encoding="utf-8")
 
 
 def test_helpers_are_plain_modules() -> None:

@@ -7,9 +7,9 @@ import os
 from collections.abc import Callable, Iterator
 
 import pytest
-from emu_helpers import IDENTITIES, REGION, RawClient
 
 from emulator.server import EmulatorConfig, EmulatorServer
+from tests.helpers.emulator_client import IDENTITIES, REGION, EmulatorClient
 
 _counter = itertools.count()
 
@@ -22,8 +22,8 @@ def emu() -> Iterator[EmulatorServer]:
 
 
 @pytest.fixture
-def raw(emu: EmulatorServer) -> RawClient:
-    return RawClient(emu.url)
+def raw(emu: EmulatorServer) -> EmulatorClient:
+    return EmulatorClient(emu.url)
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def faults(emu: EmulatorServer) -> Iterator[Callable[..., None]]:
 
 
 @pytest.fixture
-def bucket(raw: RawClient) -> str:
+def bucket(raw: EmulatorClient) -> str:
     """A fresh bucket with an index "idx" (dimension 4); names are unique per worker and test."""
     name = f"b{os.getpid() % 100000}x{next(_counter)}"
     raw.create_bucket(name)
@@ -48,7 +48,7 @@ def bucket(raw: RawClient) -> str:
 def fuzz_target(request: pytest.FixtureRequest) -> Iterator[tuple[EmulatorServer, str]]:
     """A dedicated emulator per HTTP parser (fuzzing may create and delete things) with a bucket, index "idx" and vectors."""
     with EmulatorServer(EmulatorConfig(identities=IDENTITIES, region=REGION, http=request.param)) as srv:
-        raw = RawClient(srv.url)
+        raw = EmulatorClient(srv.url)
         raw.create_bucket("fuzz")
         raw.create_index("fuzz")
         raw.put("fuzz", "idx", ["a", "b", "c"])

@@ -7,35 +7,35 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
-from emu_helpers import ACCT, MAIN, OTHER, OTHER_ACCT, STS, RawClient, error_code
 
 from conformance import signing
 from emulator.server import EmulatorServer, Identity
+from tests.helpers.emulator_client import ACCT, MAIN, OTHER, OTHER_ACCT, STS, EmulatorClient, error_code
 
 
 def status_code(r: requests.Response) -> tuple[int, str | None]:
     return r.status_code, error_code(r)
 
 
-def test_valid_forms(raw: RawClient, bucket: str, emu: EmulatorServer) -> None:
+def test_valid_forms(raw: EmulatorClient, bucket: str, emu: EmulatorServer) -> None:
     assert raw.delete(bucket, ["a"]).status_code == 204
     assert raw.delete(bucket, ["a"], mode="query").status_code == 204
-    sts = RawClient(emu.url, STS)
+    sts = EmulatorClient(emu.url, STS)
     assert sts.delete(bucket, ["a"]).status_code == 204
     assert sts.delete(bucket, ["a"], mode="query").status_code == 204
     assert raw.request("GET", None, content_type="application/octet-stream").status_code == 200
 
 
-def test_anonymous(raw: RawClient, bucket: str) -> None:
+def test_anonymous(raw: EmulatorClient, bucket: str) -> None:
     assert status_code(raw.delete(bucket, ["a"], mode="none")) == (403, "AccessDenied")
 
 
-def test_bad_signature(raw: RawClient, bucket: str) -> None:
+def test_bad_signature(raw: EmulatorClient, bucket: str) -> None:
     assert status_code(raw.delete(bucket, ["a"], secret="wrong")) == (403, "SignatureDoesNotMatch")
     assert status_code(raw.delete(bucket, ["a"], secret="wrong", mode="query")) == (403, "SignatureDoesNotMatch")
 
 
-def test_tampered_after_signing(raw: RawClient, bucket: str, emu: EmulatorServer) -> None:
+def test_tampered_after_signing(raw: EmulatorClient, bucket: str, emu: EmulatorServer) -> None:
     raw.put(bucket, "idx", ["a"])
     body = b'{"indexName": "idx", "keys": ["a"]}'
     signed = signing.sign_header(method="POST", query="deleteVectors=", headers=[("Content-Type", "application/json")],
@@ -51,31 +51,31 @@ def test_tampered_after_signing(raw: RawClient, bucket: str, emu: EmulatorServer
 
 
 def test_unknown_key(emu: EmulatorServer, bucket: str) -> None:
-    ghost = RawClient(emu.url, Identity("LTAI5tGhost", "x", ACCT))
+    ghost = EmulatorClient(emu.url, Identity("LTAI5tGhost", "x", ACCT))
     assert status_code(ghost.delete(bucket, ["a"])) == (403, "InvalidAccessKeyId")
 
 
 @pytest.mark.parametrize("delta", [timedelta(minutes=16), timedelta(minutes=-16)])
-def test_clock_skew(raw: RawClient, bucket: str, delta: timedelta) -> None:
+def test_clock_skew(raw: EmulatorClient, bucket: str, delta: timedelta) -> None:
     r = raw.delete(bucket, ["a"], at=datetime.now(UTC) + delta)
     assert status_code(r) == (403, "RequestTimeTooSkewed")
     assert raw.delete(bucket, ["a"], at=datetime.now(UTC) + delta / 2).status_code == 204
 
 
-def test_presign_expiry(raw: RawClient, bucket: str) -> None:
+def test_presign_expiry(raw: EmulatorClient, bucket: str) -> None:
     r = raw.delete(bucket, ["a"], mode="query", at=datetime.now(UTC) - timedelta(seconds=120), expires=60)
     assert status_code(r) == (403, "AccessDenied") and "expired" in r.json()["Error"]["Message"]
     r = raw.delete(bucket, ["a"], mode="query", at=datetime.now(UTC) - timedelta(hours=1), expires=7200)
     assert r.status_code == 204
 
 
-def test_scope(raw: RawClient, bucket: str) -> None:
+def test_scope(raw: EmulatorClient, bucket: str) -> None:
     assert status_code(raw.delete(bucket, ["a"], region="cn-beijing")) == (403, "SignatureDoesNotMatch")
     assert status_code(raw.delete(bucket, ["a"], product="ossvector")) == (403, "SignatureDoesNotMatch")
     assert status_code(raw.delete(bucket, ["a"], mode="query", region="cn-beijing")) == (403, "SignatureDoesNotMatch")
 
 
-def test_date_header(raw: RawClient, bucket: str, emu: EmulatorServer) -> None:
+def test_date_header(raw: EmulatorClient, bucket: str, emu: EmulatorServer) -> None:
     signed = signing.sign_header(method="POST", query="deleteVectors=", headers=[],
                                  credentials=signing.Credentials(MAIN.access_key_id, MAIN.access_key_secret),
                                  region="cn-hangzhou", account_id=ACCT, bucket=bucket, at=datetime.now(UTC))
@@ -87,12 +87,12 @@ def test_date_header(raw: RawClient, bucket: str, emu: EmulatorServer) -> None:
     assert status_code(r) == (403, "AccessDenied") and r.json()["Error"]["EC"] == "0002-00000502"
 
 
-def test_content_sha256(raw: RawClient, bucket: str) -> None:
+def test_content_sha256(raw: EmulatorClient, bucket: str) -> None:
     r = raw.delete(bucket, ["a"], mode="query", headers=[("x-oss-content-sha256", "e3b0c442")])
     assert status_code(r) == (400, "InvalidArgument") and r.json()["Error"]["EC"] == "0002-00000214"
 
 
-def test_malformed_authorization(raw: RawClient, bucket: str, emu: EmulatorServer) -> None:
+def test_malformed_authorization(raw: EmulatorClient, bucket: str, emu: EmulatorServer) -> None:
     for value in ["OSS LTAI:sig", "OSS4-HMAC-SHA256 Credential=a/b", "OSS4-HMAC-SHA256 Signature=x", "garbage"]:
         r = raw.session.post(f"{emu.url}/?deleteVectors=", data=b"{}",  # type: ignore[union-attr]
                              headers={"Host": raw.host_for(bucket), "Authorization": value,
@@ -100,7 +100,7 @@ def test_malformed_authorization(raw: RawClient, bucket: str, emu: EmulatorServe
         assert status_code(r) == (403, "AccessDenied"), value
 
 
-def test_authorization_whitespace(raw: RawClient, bucket: str, emu: EmulatorServer) -> None:
+def test_authorization_whitespace(raw: EmulatorClient, bucket: str, emu: EmulatorServer) -> None:
     signed = signing.sign_header(method="POST", query="deleteVectors=", headers=[],
                                  credentials=signing.Credentials(MAIN.access_key_id, MAIN.access_key_secret),
                                  region="cn-hangzhou", account_id=ACCT, bucket=bucket, at=datetime.now(UTC))
@@ -112,17 +112,17 @@ def test_authorization_whitespace(raw: RawClient, bucket: str, emu: EmulatorServ
 
 
 def test_sts_token(emu: EmulatorServer, bucket: str) -> None:
-    sts = RawClient(emu.url, STS)
+    sts = EmulatorClient(emu.url, STS)
     assert status_code(sts.delete(bucket, ["a"], token=None)) == (403, "InvalidSecurityToken")
     assert status_code(sts.delete(bucket, ["a"], token="other")) == (403, "InvalidSecurityToken")
     assert status_code(sts.delete(bucket, ["a"], token="other", mode="query")) == (403, "InvalidSecurityToken")
-    plain = RawClient(emu.url, MAIN)
+    plain = EmulatorClient(emu.url, MAIN)
     assert status_code(plain.delete(bucket, ["a"], token="unexpected")) == (403, "InvalidSecurityToken")
 
 
-def test_cross_account(emu: EmulatorServer, raw: RawClient, bucket: str) -> None:
+def test_cross_account(emu: EmulatorServer, raw: EmulatorClient, bucket: str) -> None:
     raw.put(bucket, "idx", ["a"])
-    other = RawClient(emu.url, OTHER)
+    other = EmulatorClient(emu.url, OTHER)
     # the other account signs correctly for the victim's bucket host
     assert status_code(other.delete(bucket, ["a"], account=ACCT)) == (403, "AccessDenied")
     # and its own namespace has no such bucket
@@ -131,7 +131,7 @@ def test_cross_account(emu: EmulatorServer, raw: RawClient, bucket: str) -> None
     assert OTHER_ACCT != ACCT
 
 
-def test_legacy_bucketless_uri(raw: RawClient, emu: EmulatorServer) -> None:
+def test_legacy_bucketless_uri(raw: EmulatorClient, emu: EmulatorServer) -> None:
     at = datetime.now(UTC)
     creds = signing.Credentials(MAIN.access_key_id, MAIN.access_key_secret)
     headers = [("Content-Type", "application/octet-stream"), ("x-oss-date", signing.iso8601_basic(at)),
@@ -145,7 +145,7 @@ def test_legacy_bucketless_uri(raw: RawClient, emu: EmulatorServer) -> None:
     assert r.status_code == 200 and "ListAllMyBucketsResult" in r.json()
 
 
-def test_path_style(raw: RawClient, bucket: str, emu: EmulatorServer) -> None:
+def test_path_style(raw: EmulatorClient, bucket: str, emu: EmulatorServer) -> None:
     raw.put(bucket, "idx", ["a", "b"])
     body = b'{"indexName": "idx", "keys": ["a"]}'
     signed = signing.sign_header(method="POST", query="deleteVectors", headers=[("Content-Type", "application/json")],
@@ -156,7 +156,7 @@ def test_path_style(raw: RawClient, bucket: str, emu: EmulatorServer) -> None:
     assert raw.keys(bucket) == {"b"}
 
 
-def test_absolute_form_target(raw: RawClient, bucket: str, emu: EmulatorServer) -> None:
+def test_absolute_form_target(raw: EmulatorClient, bucket: str, emu: EmulatorServer) -> None:
     raw.put(bucket, "idx", ["a"])
     body = b'{"indexName": "idx", "keys": ["a"]}'
     signed = signing.sign_header(method="POST", query="deleteVectors=", headers=[("Content-Type", "application/json")],

@@ -8,10 +8,10 @@ import sys
 from importlib.metadata import entry_points
 
 import pytest
-from emu_helpers import RawClient
 
 from emulator.faults import FAULTS
 from emulator.server import Identity
+from tests.helpers.emulator_client import EmulatorClient
 
 CMD = [sys.executable, "-m", "emulator.cli"]
 
@@ -33,12 +33,12 @@ def test_serves_until_signal(sig: signal.Signals) -> None:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()
         assert url.startswith("http://127.0.0.1:")
-        raw = RawClient(url, Identity("AK1", "SK1", "1234567890123456"))
+        raw = EmulatorClient(url, Identity("AK1", "SK1", "1234567890123456"))
         raw.create_bucket("cli")
         raw.create_index("cli")
         assert raw.delete("cli", [f"k{i}" for i in range(11)]).status_code == 400
         assert raw.delete("cli", ["a"]).status_code == 200
-        sts = RawClient(url, Identity("AK2", "SK2", "1234567890123456", "TOK"))
+        sts = EmulatorClient(url, Identity("AK2", "SK2", "1234567890123456", "TOK"))
         assert sts.request("GET", None).status_code == 200
     finally:
         proc.send_signal(sig)
@@ -56,7 +56,7 @@ def test_generated_credentials() -> None:
         assert cred.startswith("credentials: ")
         ak, sk, acct = cred.removeprefix("credentials: ").split(":")
         assert acct.isdigit()
-        assert RawClient(url, Identity(ak, sk, acct)).request("GET", None).status_code == 200
+        assert EmulatorClient(url, Identity(ak, sk, acct)).request("GET", None).status_code == 200
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=15)

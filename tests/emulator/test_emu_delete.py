@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from emu_helpers import RawClient, error_code
+
+from tests.helpers.emulator_client import EmulatorClient, error_code
 
 BAD_JSON = [
     b"",
@@ -22,7 +23,7 @@ BAD_JSON = [
 ]
 
 
-def test_success_shape(raw: RawClient, bucket: str) -> None:
+def test_success_shape(raw: EmulatorClient, bucket: str) -> None:
     raw.put(bucket, "idx", ["a", "b"])
     r = raw.delete(bucket, ["a"])
     assert r.status_code == 204 and r.content == b""
@@ -33,7 +34,7 @@ def test_success_shape(raw: RawClient, bucket: str) -> None:
 
 
 @pytest.mark.parametrize("body", BAD_JSON, ids=[repr(b[:30]) for b in BAD_JSON])
-def test_malformed_json(raw: RawClient, bucket: str, body: bytes) -> None:
+def test_malformed_json(raw: EmulatorClient, bucket: str, body: bytes) -> None:
     raw.put(bucket, "idx", ["a"])
     r = raw.call("deleteVectors", bucket, body)
     assert (r.status_code, error_code(r)) == (400, "MalformedJson")
@@ -41,11 +42,11 @@ def test_malformed_json(raw: RawClient, bucket: str, body: bytes) -> None:
 
 
 @pytest.mark.parametrize("body", [b"[]", b'"idx"', b"42", b"null"])
-def test_non_object_body(raw: RawClient, bucket: str, body: bytes) -> None:
+def test_non_object_body(raw: EmulatorClient, bucket: str, body: bytes) -> None:
     assert error_code(raw.call("deleteVectors", bucket, body)) == "MalformedJson"
 
 
-def test_error_shape(raw: RawClient, bucket: str) -> None:
+def test_error_shape(raw: EmulatorClient, bucket: str) -> None:
     r = raw.call("deleteVectors", bucket, b"{")
     assert r.headers["Content-Type"] == "application/json"
     err = r.json()["Error"]
@@ -73,14 +74,14 @@ def test_error_shape(raw: RawClient, bucket: str) -> None:
         {"indexName": "idx", "keys": ["a", "x" * 1025]},
     ],
 )
-def test_parameter_invalid(raw: RawClient, bucket: str, body: dict[str, object]) -> None:
+def test_parameter_invalid(raw: EmulatorClient, bucket: str, body: dict[str, object]) -> None:
     raw.put(bucket, "idx", ["a", "k1"])
     r = raw.call("deleteVectors", bucket, body)
     assert (r.status_code, error_code(r)) == (400, "VectorIndexParameterInvalid"), r.text
     assert raw.keys(bucket) == {"a", "k1"}
 
 
-def test_limits_and_duplicates(raw: RawClient, bucket: str) -> None:
+def test_limits_and_duplicates(raw: EmulatorClient, bucket: str) -> None:
     keys = [f"k{i}" for i in range(600)]
     raw.put(bucket, "idx", keys)
     assert raw.delete(bucket, keys[:500]).status_code == 204
@@ -94,14 +95,14 @@ def test_limits_and_duplicates(raw: RawClient, bucket: str) -> None:
     assert raw.keys(bucket) == set()
 
 
-def test_absent_keys_and_extra_members(raw: RawClient, bucket: str) -> None:
+def test_absent_keys_and_extra_members(raw: EmulatorClient, bucket: str) -> None:
     raw.put(bucket, "idx", ["a"])
     r = raw.call("deleteVectors", bucket, {"indexName": "idx", "keys": ["zz", "a"], "extra": {"x": [1]}})
     assert r.status_code == 204
     assert raw.keys(bucket) == set()
 
 
-def test_format_agnostic_and_unicode(raw: RawClient, bucket: str) -> None:
+def test_format_agnostic_and_unicode(raw: EmulatorClient, bucket: str) -> None:
     raw.put(bucket, "idx", ["caf\u00e9", "\U0001f600", "plain"])
     compact = b'{"keys":["caf\\u00e9","\\ud83d\\ude00"],"indexName":"idx"}'
     assert raw.call("deleteVectors", bucket, compact).status_code == 204
@@ -110,14 +111,14 @@ def test_format_agnostic_and_unicode(raw: RawClient, bucket: str) -> None:
     assert raw.keys(bucket) == set()
 
 
-def test_case_and_normalisation_are_exact(raw: RawClient, bucket: str) -> None:
+def test_case_and_normalisation_are_exact(raw: EmulatorClient, bucket: str) -> None:
     keys = ["Doc", "doc", "caf\u00e9", "cafe\u0301", " a", "a", "doc-1", "doc-10"]
     raw.put(bucket, "idx", keys)
     assert raw.delete(bucket, ["doc", "cafe\u0301", "a", "doc-1"]).status_code == 204
     assert raw.keys(bucket) == {"Doc", "caf\u00e9", " a", "doc-10"}
 
 
-def test_precedence(raw: RawClient, bucket: str) -> None:
+def test_precedence(raw: EmulatorClient, bucket: str) -> None:
     # auth before bucket, bucket before body, body before index, index before key checks
     assert error_code(raw.delete("nosuchbucket", ["a"], secret="bad")) == "SignatureDoesNotMatch"
     assert error_code(raw.call("deleteVectors", "nosuchbucket", b"{")) == "NoSuchBucket"
@@ -128,7 +129,7 @@ def test_precedence(raw: RawClient, bucket: str) -> None:
     assert (r.status_code, error_code(r)) == (404, "NoSuchVectorIndex")
 
 
-def test_query_marker_forms(raw: RawClient, bucket: str) -> None:
+def test_query_marker_forms(raw: EmulatorClient, bucket: str) -> None:
     raw.put(bucket, "idx", ["a", "b"])
     body = {"indexName": "idx", "keys": ["a"]}
     assert raw.request("POST", bucket, "deleteVectors", body).status_code == 204
@@ -136,7 +137,7 @@ def test_query_marker_forms(raw: RawClient, bucket: str) -> None:
     assert raw.keys(bucket) == set()
 
 
-def test_content_md5(raw: RawClient, bucket: str) -> None:
+def test_content_md5(raw: EmulatorClient, bucket: str) -> None:
     raw.put(bucket, "idx", ["a"])
     body = json.dumps({"indexName": "idx", "keys": ["a"]}).encode()
     r = raw.call("deleteVectors", bucket, body, md5=False, headers=[("Content-MD5", "1B2M2Y8AsgTpgAmY7PhCfg==")])
@@ -152,7 +153,7 @@ def test_content_md5(raw: RawClient, bucket: str) -> None:
     assert raw.keys(bucket) == set()
 
 
-def test_index_isolation(raw: RawClient, bucket: str) -> None:
+def test_index_isolation(raw: EmulatorClient, bucket: str) -> None:
     raw.create_index(bucket, "other")
     raw.put(bucket, "idx", ["a"])
     raw.put(bucket, "other", ["a"])

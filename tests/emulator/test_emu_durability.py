@@ -22,7 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import requests
-from emu_helpers import MAIN, RawClient
+
+from tests.helpers.emulator_client import MAIN, EmulatorClient
 
 WRITERS = 6
 WRITE_SECONDS = 1.5
@@ -54,7 +55,7 @@ class Writer(threading.Thread):
 
     def __init__(self, url: str, n: int, stop: threading.Event) -> None:
         super().__init__(daemon=True)
-        self.raw = RawClient(url)
+        self.raw = EmulatorClient(url)
         self.n = n
         self.stop = stop
         self.acked_puts: set[str] = set()
@@ -83,7 +84,7 @@ class Writer(threading.Thread):
 def test_sigkill_during_concurrent_writes_loses_no_acknowledged_write(tmp_path: Path) -> None:
     data = tmp_path / "emu.sqlite"
     with emulator_process(data) as (proc, url):
-        setup = RawClient(url)
+        setup = EmulatorClient(url)
         setup.create_bucket("dur")
         setup.create_index("dur")
         stop = threading.Event()
@@ -105,7 +106,7 @@ def test_sigkill_during_concurrent_writes_loses_no_acknowledged_write(tmp_path: 
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
     with emulator_process(data) as (_, url):
-        stored = RawClient(url).keys("dur")
+        stored = EmulatorClient(url).keys("dur")
         assert acked_puts - touched <= stored  # no acknowledged put lost
         assert not stored & acked_deletes  # no acknowledged delete undone
         in_flight = set().union(*(_in_flight(w) for w in writers))

@@ -17,12 +17,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from emu_helpers import ACCT, IDENTITIES, MAIN, REGION, RawClient, error_code, md5_b64
 
 from conformance import signing
 from emulator.addressing import resolve
 from emulator.httpproto import RobustH11Protocol
 from emulator.server import EmulatorConfig, EmulatorServer, http_protocol, loop_setting
+from tests.helpers.emulator_client import ACCT, IDENTITIES, MAIN, REGION, EmulatorClient, error_code, md5_b64
 
 HTTP_IMPLS = ["h11"] + (["httptools"] if importlib.util.find_spec("httptools") else [])
 
@@ -31,7 +31,7 @@ HTTP_IMPLS = ["h11"] + (["httptools"] if importlib.util.find_spec("httptools") e
 def server(request: pytest.FixtureRequest) -> Iterator[EmulatorServer]:
     config = EmulatorConfig(identities=IDENTITIES, region=REGION, http=request.param, options={"max_buckets": 100000})
     with EmulatorServer(config) as srv:
-        raw = RawClient(srv.url)
+        raw = EmulatorClient(srv.url)
         raw.create_bucket("fast")
         raw.create_index("fast")
         yield srv
@@ -54,7 +54,7 @@ def test_config_rejects_unknown_choices() -> None:
 
 
 def test_custom_method_then_normal_requests_on_one_connection(server: EmulatorServer) -> None:
-    raw = RawClient(server.url)  # one keep-alive session
+    raw = EmulatorClient(server.url)  # one keep-alive session
     for method in ("FOO", "GET", "A", "POST"):
         r = raw.request(method, "fast", "bucketInfo=" if method != "POST" else "")
         if method == "GET":
@@ -82,13 +82,13 @@ def test_absolute_form_target_names_the_bucket(server: EmulatorServer) -> None:
 
 
 def test_upgrade_header_is_answered_normally(server: EmulatorServer) -> None:
-    raw = RawClient(server.url)
+    raw = EmulatorClient(server.url)
     r = raw.request("GET", "fast", "bucketInfo=", headers=[("Connection", "Upgrade"), ("Upgrade", "h2c")])
     assert r.status_code == 200
     assert raw.request("GET", "fast", "bucketInfo=").status_code == 200
 
 
-def delete_raw(raw: RawClient, body: bytes) -> Any:
+def delete_raw(raw: EmulatorClient, body: bytes) -> Any:
     r = raw.call("deleteVectors", "fast", body)
     return r.status_code, error_code(r)
 
@@ -107,7 +107,7 @@ def delete_raw(raw: RawClient, body: bytes) -> Any:
     ],
 )
 def test_delete_body_shapes(server: EmulatorServer, stored: list[str], body: bytes, left: set[str]) -> None:
-    raw = RawClient(server.url)
+    raw = EmulatorClient(server.url)
     raw.put("fast", "idx", stored)
     try:
         assert delete_raw(raw, body) == (204, None)
@@ -117,7 +117,7 @@ def test_delete_body_shapes(server: EmulatorServer, stored: list[str], body: byt
 
 
 def test_history_faults_see_deletes_made_while_on(server: EmulatorServer) -> None:
-    raw = RawClient(server.url)
+    raw = EmulatorClient(server.url)
     raw.put("fast", "idx", ["h1", "h2"])
     assert raw.delete("fast", ["h1"]).status_code == 204  # healthy: leaves no history
     server.set_faults({"second_delete_404"})

@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from emu_helpers import ACCT, IDENTITIES, OTHER, STS, RawClient, error_code
 
 from emulator.faults import FAULTS
 from emulator.server import EmulatorConfig, EmulatorServer, Identity
+from tests.helpers.emulator_client import ACCT, IDENTITIES, OTHER, STS, EmulatorClient, error_code
 
 _names = itertools.count()
 
@@ -24,7 +24,7 @@ _names = itertools.count()
 @dataclass
 class Env:
     emu: EmulatorServer
-    raw: RawClient
+    raw: EmulatorClient
     bucket: str
 
     def fresh_bucket(self) -> str:
@@ -35,7 +35,7 @@ class Env:
 
 
 def fresh_env(emu: EmulatorServer) -> Env:
-    env = Env(emu, RawClient(emu.url), "")
+    env = Env(emu, EmulatorClient(emu.url), "")
     env.bucket = env.fresh_bucket()
     return env
 
@@ -206,7 +206,7 @@ def s_md5(env: Env) -> Any:
 
 def s_lost_update(env: Env) -> Any:
     env.raw.put(env.bucket, "idx", ["a", "b"])
-    worker = threading.Thread(target=lambda: RawClient(env.emu.url).delete(env.bucket, ["a"]))
+    worker = threading.Thread(target=lambda: EmulatorClient(env.emu.url).delete(env.bucket, ["a"]))
     worker.start()
     time.sleep(0.015)
     env.raw.put(env.bucket, "idx", ["new"])
@@ -255,7 +255,7 @@ def s_product(env: Env) -> Any:
 
 def s_cross_account(env: Env) -> Any:
     env.raw.put(env.bucket, "idx", ["a"])
-    r = RawClient(env.emu.url, OTHER).delete(env.bucket, ["a"], account=ACCT)
+    r = EmulatorClient(env.emu.url, OTHER).delete(env.bucket, ["a"], account=ACCT)
     return r.status_code, env.raw.keys(env.bucket)
 
 
@@ -264,7 +264,7 @@ def s_anonymous(env: Env) -> Any:
 
 
 def s_sts_unchecked(env: Env) -> Any:
-    return RawClient(env.emu.url, STS).delete(env.bucket, ["a"], token=None).status_code
+    return EmulatorClient(env.emu.url, STS).delete(env.bucket, ["a"], token=None).status_code
 
 
 def s_presigned(env: Env) -> Any:
@@ -272,11 +272,11 @@ def s_presigned(env: Env) -> Any:
 
 
 def s_sts(env: Env) -> Any:
-    return RawClient(env.emu.url, STS).delete(env.bucket, ["a"]).status_code
+    return EmulatorClient(env.emu.url, STS).delete(env.bucket, ["a"]).status_code
 
 
 def s_unknown_key(env: Env) -> Any:
-    return RawClient(env.emu.url, Identity("LTAI5tGhost", "x", ACCT)).delete(env.bucket, ["a"]).status_code
+    return EmulatorClient(env.emu.url, Identity("LTAI5tGhost", "x", ACCT)).delete(env.bucket, ["a"]).status_code
 
 
 def s_without_limit(env: Env) -> Any:

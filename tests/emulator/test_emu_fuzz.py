@@ -16,15 +16,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import raw_fuzz
 import requests
-from emu_helpers import ACCT, IDENTITIES, MAIN, RawClient, md5_b64
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conformance import signing
 from emulator.operations import MARKER_OPS, MARKERS
 from emulator.server import EmulatorConfig, EmulatorServer
+from tests.helpers import raw_fuzz
+from tests.helpers.emulator_client import ACCT, IDENTITIES, MAIN, EmulatorClient, md5_b64
 
 UNRESERVED = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~"
 token = st.text(UNRESERVED, min_size=0, max_size=12)
@@ -125,7 +125,7 @@ def check_response(response: requests.Response, method: str) -> None:
 
 
 def test_still_alive_after_fuzzing(fuzz_target: tuple[EmulatorServer, str]) -> None:
-    assert RawClient(fuzz_target[0].url).request("GET", None).status_code == 200
+    assert EmulatorClient(fuzz_target[0].url).request("GET", None).status_code == 200
 
 
 RAW_REQUESTS = 800  # per parser; about 2 s each on a quiet machine
@@ -149,5 +149,5 @@ def test_raw_requests_always_get_an_http_answer(http: str) -> None:
                 assert answer.header("content-type") == "application/json", answer.head
                 rid = answer.header("x-oss-request-id") or ""
                 assert len(rid) == 24 and rid == rid.upper(), answer.head
-        assert RawClient(srv.url).request("GET", None).status_code == 200
+        assert EmulatorClient(srv.url).request("GET", None).status_code == 200
     assert sent >= RAW_REQUESTS // 2  # the time bound is a guard, not the plan

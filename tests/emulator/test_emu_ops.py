@@ -6,10 +6,10 @@ import math
 from typing import Any
 
 import pytest
-from emu_helpers import IDENTITIES, RawClient, error_code
 
 from emulator.options import OPTION_DOCS, resolve_options
 from emulator.server import EmulatorConfig, EmulatorServer
+from tests.helpers.emulator_client import IDENTITIES, EmulatorClient, error_code
 
 IVP = "VectorIndexParameterInvalid"
 
@@ -18,7 +18,7 @@ def outcome(r: Any) -> tuple[int, str | None]:
     return r.status_code, error_code(r)
 
 
-def test_bucket_errors(raw: RawClient, bucket: str) -> None:
+def test_bucket_errors(raw: EmulatorClient, bucket: str) -> None:
     assert outcome(raw.request("PUT", "Bad_Name")) == (400, "InvalidVectorBucketName")
     assert outcome(raw.request("PUT", "a" * 33)) == (400, "InvalidVectorBucketName")
     assert outcome(raw.request("PUT", bucket)) == (409, "BucketAlreadyExists")
@@ -33,7 +33,7 @@ def test_bucket_errors(raw: RawClient, bucket: str) -> None:
 
 def test_list_buckets_paging(emu: EmulatorServer) -> None:
     with EmulatorServer(EmulatorConfig(identities=IDENTITIES)) as srv:
-        raw = RawClient(srv.url)
+        raw = EmulatorClient(srv.url)
         for name in ("pga", "pgb", "pgc", "zzz"):
             raw.create_bucket(name)
         page = raw.request("GET", None, "max-keys=2&prefix=pg").json()["ListAllMyBucketsResult"]
@@ -42,11 +42,11 @@ def test_list_buckets_paging(emu: EmulatorServer) -> None:
         rest = raw.request("GET", None, "marker=pgb&prefix=pg").json()["ListAllMyBucketsResult"]
         assert [b["Name"].rsplit(":", 1)[1] for b in rest["Buckets"]] == ["pgc"] and "IsTruncated" not in rest
         assert outcome(raw.request("GET", None, "max-keys=0")) == (400, "InvalidArgument")
-        other = RawClient(srv.url, IDENTITIES[2])
+        other = EmulatorClient(srv.url, IDENTITIES[2])
         assert other.request("GET", None).json()["ListAllMyBucketsResult"]["Buckets"] == []
 
 
-def test_policy(raw: RawClient, bucket: str) -> None:
+def test_policy(raw: EmulatorClient, bucket: str) -> None:
     assert outcome(raw.request("GET", bucket, "policy")) == (404, "NoSuchBucketPolicy")
     policy = {"Version": "1", "Statement": [{"Effect": "Allow", "Action": ["oss:DeleteVectors"], "Principal": ["*"],
                                              "Resource": [f"acs:ossvector:cn-hangzhou:1:bucket/{bucket}/*"]}]}
@@ -57,7 +57,7 @@ def test_policy(raw: RawClient, bucket: str) -> None:
     assert raw.request("GET", bucket, "logging").json() == {"BucketLoggingStatus": {}}
 
 
-def test_index_ops(raw: RawClient, bucket: str) -> None:
+def test_index_ops(raw: EmulatorClient, bucket: str) -> None:
     call = raw.call
     assert outcome(call("putVectorIndex", bucket, {"indexName": "1bad", "dimension": 4})) == (400, IVP)
     assert outcome(call("putVectorIndex", bucket, {"indexName": "ok", "dimension": 0})) == (400, IVP)
@@ -92,12 +92,12 @@ def test_index_ops(raw: RawClient, bucket: str) -> None:
         [{"key": f"k{i}", "data": {"float32": [1, 2, 3, 4]}} for i in range(501)],
     ],
 )
-def test_put_vectors_validation(raw: RawClient, bucket: str, vectors: list[Any]) -> None:
+def test_put_vectors_validation(raw: EmulatorClient, bucket: str, vectors: list[Any]) -> None:
     assert outcome(raw.call("putVectors", bucket, {"indexName": "idx", "vectors": vectors})) == (400, IVP)
     assert raw.keys(bucket) == set()
 
 
-def test_get_vectors(raw: RawClient, bucket: str) -> None:
+def test_get_vectors(raw: EmulatorClient, bucket: str) -> None:
     raw.put(bucket, "idx", ["a"])
     r = raw.call("getVectors", bucket, {"indexName": "idx", "keys": ["a", "a", "b"]})
     assert r.json() == {"vectors": [{"key": "a"}]}
@@ -105,7 +105,7 @@ def test_get_vectors(raw: RawClient, bucket: str) -> None:
     assert outcome(raw.call("getVectors", bucket, {"indexName": "idx", "keys": []})) == (400, IVP)
 
 
-def test_list_vectors_errors(raw: RawClient, bucket: str) -> None:
+def test_list_vectors_errors(raw: EmulatorClient, bucket: str) -> None:
     for body in ({"maxResults": 0}, {"maxResults": 1001}, {"segmentCount": 2}, {"segmentCount": 2, "segmentIndex": 2},
                  {"segmentCount": 17, "segmentIndex": 0}, {"nextToken": "!!"}):
         assert outcome(raw.call("listVectors", bucket, {"indexName": "idx", **body})) == (400, IVP), body
@@ -127,7 +127,7 @@ FILTERS = [
 
 
 @pytest.mark.parametrize(("expr", "expected"), FILTERS)
-def test_query_filters(raw: RawClient, bucket: str, expr: dict[str, Any], expected: list[str]) -> None:
+def test_query_filters(raw: EmulatorClient, bucket: str, expr: dict[str, Any], expected: list[str]) -> None:
     vectors = [
         {"key": "r1", "data": {"float32": [1, 0, 0, 0]}, "metadata": {"color": "red", "n": 1, "tags": ["x"]}},
         {"key": "r2", "data": {"float32": [2, 0, 0, 0]}, "metadata": {"color": "red", "n": 2, "tags": ["y"]}},
@@ -140,7 +140,7 @@ def test_query_filters(raw: RawClient, bucket: str, expr: dict[str, Any], expect
     assert sorted(v["key"] for v in r.json()["vectors"]) == sorted(expected)
 
 
-def test_query_errors_and_cosine(raw: RawClient, bucket: str) -> None:
+def test_query_errors_and_cosine(raw: EmulatorClient, bucket: str) -> None:
     base: dict[str, Any] = {"indexName": "idx", "queryVector": {"float32": [1, 0, 0, 0]}, "topK": 1}
     bad: dict[str, Any]
     for bad in ({"topK": 0}, {"topK": 101}, {"topK": None}, {"queryVector": {"float32": [1]}}, {"filter": {"$nor": []}},
@@ -157,7 +157,7 @@ def test_query_errors_and_cosine(raw: RawClient, bucket: str) -> None:
     assert all(math.isclose(v["distance"], 1 - math.sqrt(0.5)) for v in r["vectors"])
 
 
-def test_unknown_route_and_object_path(raw: RawClient, bucket: str, emu: EmulatorServer) -> None:
+def test_unknown_route_and_object_path(raw: EmulatorClient, bucket: str, emu: EmulatorServer) -> None:
     assert outcome(raw.request("POST", bucket, "queryVectorsFusion=", {})) == (405, "MethodNotAllowed")
     assert outcome(raw.request("POST", None, "deleteVectors=", {})) == (405, "MethodNotAllowed")
 
@@ -182,7 +182,7 @@ def test_option_variants() -> None:
                   invalid_keys="ignore", non_object_body_code="VectorIndexParameterInvalid",
                   json_duplicate_members="reject", case_insensitive_fields=True, float32_roundtrip="float32",
                   key_length_unit="bytes", index_before_key_checks=False) as srv:
-        raw = RawClient(srv.url)
+        raw = EmulatorClient(srv.url)
         raw.create_bucket("opt")
         raw.create_index("opt")
         raw.put("opt", "idx", ["a"])
@@ -200,8 +200,8 @@ def test_option_variants() -> None:
         assert raw.get("opt", ["f"])[0]["data"]["float32"][0] == 0.10000000149011612
         assert raw.delete("opt", ["\u00e9" * 600]).status_code == 204  # 1200 bytes: ignored, not rejected
     with optioned(duplicate_keys="reject", accept_legacy_bucketless_uri=False, sts_error_code="AccessDenied") as srv:
-        raw = RawClient(srv.url)
+        raw = EmulatorClient(srv.url)
         raw.create_bucket("opt")
         raw.create_index("opt")
         assert outcome(raw.delete("opt", ["a", "a"])) == (400, IVP)
-        assert outcome(RawClient(srv.url, IDENTITIES[1]).delete("opt", ["a"], token=None)) == (403, "AccessDenied")
+        assert outcome(EmulatorClient(srv.url, IDENTITIES[1]).delete("opt", ["a"], token=None)) == (403, "AccessDenied")

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 import requests
-from emu_helpers import ACCT, IDENTITIES, MAIN, REGION, RawClient, error_code, md5_b64
 
 from conformance import signing
 from emulator.options import (
@@ -29,6 +28,7 @@ from emulator.options import (
 )
 from emulator.server import EmulatorConfig, EmulatorServer
 from emulator.store import Visibility
+from tests.helpers.emulator_client import ACCT, IDENTITIES, MAIN, REGION, EmulatorClient, error_code, md5_b64
 
 IVP = "VectorIndexParameterInvalid"
 
@@ -38,21 +38,21 @@ def outcome(r: Any) -> tuple[int, str | None]:
 
 
 @contextmanager
-def serving(**options: object) -> Iterator[tuple[EmulatorServer, RawClient]]:
+def serving(**options: object) -> Iterator[tuple[EmulatorServer, EmulatorClient]]:
     """An emulator with ``options``, bucket "opt" and index "idx" (dimension 4)."""
     qps = options.pop("qps_limit", None)
     with EmulatorServer(EmulatorConfig(identities=IDENTITIES, options=options, qps_limit=qps)) as srv:  # type: ignore[arg-type]
-        raw = RawClient(srv.url)
+        raw = EmulatorClient(srv.url)
         raw.create_bucket("opt")
         raw.create_index("opt")
         yield srv, raw
 
 
-def listed(raw: RawClient) -> set[str]:
+def listed(raw: EmulatorClient) -> set[str]:
     return raw.keys("opt")
 
 
-def got(raw: RawClient, keys: list[str]) -> list[str]:
+def got(raw: EmulatorClient, keys: list[str]) -> list[str]:
     return [v["key"] for v in raw.get("opt", keys)]
 
 
@@ -201,7 +201,7 @@ def json_bytes(body: Any) -> bytes:
     return json.dumps(body).encode()
 
 
-def send(raw: RawClient, problems: set[str], bucket: str) -> Any:
+def send(raw: EmulatorClient, problems: set[str], bucket: str) -> Any:
     body: Any = {"indexName": "nope" if "index" in problems else "idx", "keys": [""] if "keys" in problems else ["a"]}
     if "fields" in problems:
         body["keys"] = "a"
@@ -285,7 +285,7 @@ def test_setup_qps_limit_throttles_each_setup_operation_on_its_own() -> None:
 @pytest.mark.parametrize("http", ["httptools", "h11"])
 def test_connection_close(http: str) -> None:
     with EmulatorServer(EmulatorConfig(identities=IDENTITIES, http=http, options={"connection_close": True})) as srv:
-        raw = RawClient(srv.url)
+        raw = EmulatorClient(srv.url)
         r = raw.request("PUT", "ccb")
         assert r.status_code == 200 and r.headers["Connection"] == "close"
         assert raw.request("PUT", "ccb").headers["Connection"] == "close"  # errors too

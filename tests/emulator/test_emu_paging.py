@@ -15,11 +15,11 @@ from typing import Any
 import alibabacloud_oss_v2 as oss
 import alibabacloud_oss_v2.vectors as ov
 import pytest
-from emu_helpers import ACCT, IDENTITIES, MAIN, REGION, RawClient, error_code
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from emulator.server import EmulatorConfig, EmulatorServer
+from tests.helpers.emulator_client import ACCT, IDENTITIES, MAIN, REGION, EmulatorClient, error_code
 
 _names = itertools.count()
 SCALAR = st.characters(exclude_categories=["Cs"])  # any code point JSON can carry (no lone surrogates)
@@ -36,14 +36,14 @@ def pager() -> Iterator[EmulatorServer]:
         yield srv
 
 
-def fresh_bucket(raw: RawClient) -> str:
+def fresh_bucket(raw: EmulatorClient) -> str:
     name = f"pg{os.getpid() % 100000}x{next(_names)}"
     raw.create_bucket(name)
     raw.create_index(name)
     return name
 
 
-def page_through(raw: RawClient, bucket: str, size: int, segments: int = 1) -> list[str]:
+def page_through(raw: EmulatorClient, bucket: str, size: int, segments: int = 1) -> list[str]:
     found: list[str] = []
     for seg in range(segments):
         token = None
@@ -67,7 +67,7 @@ def page_through(raw: RawClient, bucket: str, size: int, segments: int = 1) -> l
 @given(keys=st.sets(keys_strategy, min_size=0, max_size=25), size=st.one_of(st.integers(1, 4), st.integers(1, 1000)),
        segments=st.sampled_from([1, 1, 1, 3]))
 def test_paging_returns_every_key_exactly_once(pager: EmulatorServer, keys: set[str], size: int, segments: int) -> None:
-    raw = RawClient(pager.url)
+    raw = EmulatorClient(pager.url)
     bucket = fresh_bucket(raw)
     if keys:
         raw.put(bucket, "idx", sorted(keys))
@@ -78,7 +78,7 @@ def test_paging_returns_every_key_exactly_once(pager: EmulatorServer, keys: set[
 
 
 def test_tokens_are_opaque_and_checked(pager: EmulatorServer) -> None:
-    raw = RawClient(pager.url)
+    raw = EmulatorClient(pager.url)
     bucket = fresh_bucket(raw)
     raw.put(bucket, "idx", ["\u00fc" * 1024, "\u00fc" * 1023 + "v", "z"])
     first = raw.call("listVectors", bucket, {"indexName": "idx", "maxResults": 2}).json()
@@ -96,7 +96,7 @@ def test_tokens_are_opaque_and_checked(pager: EmulatorServer) -> None:
 
 
 def test_unmodified_sdk_paginator_pages_long_non_ascii_keys(pager: EmulatorServer) -> None:
-    raw = RawClient(pager.url)
+    raw = EmulatorClient(pager.url)
     bucket = fresh_bucket(raw)
     keys = [f"{i:02d}" + ch * 1022 for i, ch in enumerate(["\u00fc", "\U0001f600", "\u4e2d", "a", "\u00e9"] * 5)]
     raw.put(bucket, "idx", keys)

@@ -13,12 +13,12 @@ import time
 from collections.abc import Iterator
 
 import pytest
-import raw_fuzz
 import requests
-from emu_helpers import ACCT, IDENTITIES, RawClient, error_code
 
 from emulator.httpproto import HEAD_LIMIT, TARGET_LIMIT
 from emulator.server import EmulatorConfig, EmulatorServer
+from tests.helpers import raw_fuzz
+from tests.helpers.emulator_client import ACCT, IDENTITIES, EmulatorClient, error_code
 
 LIMIT = 1 << 20
 
@@ -27,7 +27,7 @@ LIMIT = 1 << 20
 def srv(request: pytest.FixtureRequest) -> Iterator[EmulatorServer]:
     config = EmulatorConfig(identities=IDENTITIES, http=request.param, options={"max_body_bytes": LIMIT})
     with EmulatorServer(config) as server:
-        raw = RawClient(server.url)
+        raw = EmulatorClient(server.url)
         raw.create_bucket("rob")
         raw.create_index("rob")
         yield server
@@ -85,7 +85,7 @@ def test_long_target_is_414_and_large_head_is_431(srv: EmulatorServer) -> None:
 
 
 def test_body_over_the_limit_is_413_without_a_reset(srv: EmulatorServer) -> None:
-    raw = RawClient(srv.url)
+    raw = EmulatorClient(srv.url)
     for size in (LIMIT + 1, 30 * LIMIT):  # a little over, and far more than is ever read
         r = raw.call("putVectors", "rob", b"x" * size)
         assert (r.status_code, error_code(r), r.headers.get("Connection")) == (413, "EntityTooLarge", "close")

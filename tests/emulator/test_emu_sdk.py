@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import alibabacloud_oss_v2 as oss
 import alibabacloud_oss_v2.vectors as ov
 import pytest
-from emu_helpers import ACCT, MAIN, REGION, STS
 
 from emulator.server import EmulatorServer
+from tests.helpers.emulator_client import ACCT, MAIN, REGION, STS
 
 M = ov.models
 

@@ -6,9 +6,8 @@ import threading
 import time
 from pathlib import Path
 
-from emu_helpers import IDENTITIES, RawClient, error_code
-
 from emulator.server import EmulatorConfig, EmulatorServer
+from tests.helpers.emulator_client import IDENTITIES, EmulatorClient, error_code
 
 
 def test_restart_keeps_data(tmp_path: Path) -> None:
@@ -17,31 +16,31 @@ def test_restart_keeps_data(tmp_path: Path) -> None:
     vectors = [{"key": "k\u00e9", "data": {"float32": [0.1, -2.5e-7, 3, 1e30]}, "metadata": {"a": ["x", "y"], "n": 1.5}},
                {"key": "plain", "data": {"float32": [0, 0, 0, 1]}}]
     with EmulatorServer(config) as srv:
-        raw = RawClient(srv.url)
+        raw = EmulatorClient(srv.url)
         raw.create_bucket("persist")
         raw.create_index("persist")
         assert raw.call("putVectors", "persist", {"indexName": "idx", "vectors": vectors}).status_code == 200
         raw.put("persist", "idx", ["gone"])
         assert raw.delete("persist", ["gone"]).status_code == 204
     with EmulatorServer(config) as srv:
-        raw = RawClient(srv.url)
+        raw = EmulatorClient(srv.url)
         assert raw.keys("persist") == {"k\u00e9", "plain"}
         assert raw.get("persist", ["k\u00e9", "plain"]) == vectors
         assert raw.request("GET", "persist", "bucketInfo").status_code == 200
         assert raw.delete("persist", ["plain"]).status_code == 204
     with EmulatorServer(config) as srv:
-        assert RawClient(srv.url).keys("persist") == {"k\u00e9"}
+        assert EmulatorClient(srv.url).keys("persist") == {"k\u00e9"}
 
 
 def test_start_stop_many_times() -> None:
     before = threading.active_count()
     for _ in range(5):
         with EmulatorServer(EmulatorConfig(identities=IDENTITIES)) as srv:
-            assert RawClient(srv.url).request("GET", None).status_code == 200
+            assert EmulatorClient(srv.url).request("GET", None).status_code == 200
     assert threading.active_count() == before
 
 
-def test_concurrent_deletes_and_puts(raw: RawClient, bucket: str, emu: EmulatorServer) -> None:
+def test_concurrent_deletes_and_puts(raw: EmulatorClient, bucket: str, emu: EmulatorServer) -> None:
     initial = [f"k{i:03d}" for i in range(400)]
     raw.put(bucket, "idx", initial)
     deleted: set[str] = set()
@@ -56,7 +55,7 @@ def test_concurrent_deletes_and_puts(raw: RawClient, bucket: str, emu: EmulatorS
     errors: list[str] = []
 
     def worker(dels: list[str], puts: list[str]) -> None:
-        client = RawClient(emu.url)
+        client = EmulatorClient(emu.url)
         for chunk in range(3):
             part = dels[chunk * 30:(chunk + 1) * 30]
             r = client.delete(bucket, part)
@@ -75,7 +74,7 @@ def test_concurrent_deletes_and_puts(raw: RawClient, bucket: str, emu: EmulatorS
 
 def test_qps_limit() -> None:
     with EmulatorServer(EmulatorConfig(identities=IDENTITIES, qps_limit=3)) as srv:
-        raw = RawClient(srv.url)
+        raw = EmulatorClient(srv.url)
         raw.create_bucket("qps")
         raw.create_index("qps")
         keys = [f"k{i:02d}" for i in range(10)]

@@ -38,7 +38,7 @@ def as_bytes(body: Any) -> bytes:
 
 
 @dataclass
-class RawClient:
+class EmulatorClient:
     """Sends requests the way the SDK would (or bent on purpose through keyword arguments)."""
 
     url: str
