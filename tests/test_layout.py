@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
 from tests.helpers.imports import PACKAGES, modules, parse_imports
@@ -19,12 +20,18 @@ ALL = modules((*PACKAGES, *OWN))
 SCRIPT_NAMES = {path.stem for path in FILES.values()}  # what a bare ``import x`` of a test or bench file would name
 
 
+@cache
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+@cache
 def _imports(name: str) -> list[tuple[str, int, str]]:
     """(target, line, how it was written) for every import statement of a test or benchmark module."""
     path = FILES[name]
     source = path.read_text(encoding="utf-8")
     out = [(i.target, i.line, "") for i in parse_imports(name, source, is_package=path.name == "__init__.py", known=ALL)]
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(_tree(path)):
         if isinstance(node, ast.ImportFrom) and node.level:
             out.append((node.module or "", node.lineno, "relative"))
     return out
@@ -59,7 +66,7 @@ def test_conftest_files_hold_fixtures_only() -> None:
     for path in FILES.values():
         if path.name != "conftest.py":
             continue
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        for node in _tree(path).body:
             if isinstance(node, ast.ClassDef):
                 offending.append(f"{path}:{node.lineno}: class {node.name}")
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -72,7 +79,7 @@ def test_conftest_files_hold_fixtures_only() -> None:
 def test_no_two_classes_share_a_name() -> None:
     where: dict[str, set[str]] = defaultdict(set)
     for path in ALL.values():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             if isinstance(node, ast.ClassDef):
                 where[node.name].add(str(path.relative_to(REPO)))
     clashes = {
