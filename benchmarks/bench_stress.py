@@ -9,7 +9,7 @@ version, carried in the metadata). It sends a weighted mix of PutVectors (new ke
 overwrites), DeleteVectors (stored and absent keys), GetVectors, ListVectors (paging through its
 whole index), QueryVectors and the read-only setup operations, each correctly signed, over its own
 keep-alive connection, and checks every answer against the model. Meanwhile a fuzz thread sends
-``--fuzz`` requests spread over the run: raw socket requests from tests/emulator/raw_fuzz.py (bad
+``--fuzz`` requests spread over the run: raw socket requests from tests/helpers/raw_fuzz.py (bad
 methods, targets, framing, header blocks, half-closes, pipelining) and, every fifth one, a correctly
 signed request with a random body to a random operation of a separate bucket.
 
