@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from emulator.app import EmulatorApp
 from emulator.server import EmulatorConfig, EmulatorServer, Identity
 from tests.helpers.cli_runs import FAULT, run_suite
+from tests.helpers.signatures import record_signatures
 
 
 def _replay(url: str, run_dir: Path) -> subprocess.CompletedProcess[str]:
@@ -48,18 +46,7 @@ OTHER_SECRET = "Other9SecretNeverPrinted3w"
 @pytest.fixture
 def recording_emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[EmulatorServer, set[str]]]:
     """An emulator whose identities carry distinctive secrets, recording every signature it receives."""
-    signatures: set[str] = set()
-    original = EmulatorApp.__call__
-
-    async def recording(self: EmulatorApp, scope: Any, receive: Any, send: Any) -> None:
-        if scope.get("type") == "http":
-            for name, value in scope["headers"]:
-                if name.lower() == b"authorization":
-                    signatures.update(re.findall(r"Signature=([0-9a-fA-F]{16,})", value.decode("latin-1")))
-            signatures.update(re.findall(r"x-oss-signature=([0-9a-fA-F]{16,})", scope.get("query_string", b"").decode("latin-1")))
-        await original(self, scope, receive, send)
-
-    monkeypatch.setattr(EmulatorApp, "__call__", recording)
+    signatures = record_signatures(monkeypatch)
     identities = [
         Identity(FAULT.identities[0].access_key_id, SECRET, FAULT.identities[0].account_id),
         Identity(FAULT.identities[1].access_key_id, SECRET + "sts", FAULT.identities[1].account_id, security_token=TOKEN),

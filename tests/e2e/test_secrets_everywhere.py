@@ -15,20 +15,18 @@ from __future__ import annotations
 import base64
 import html
 import json
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
 
-from emulator.app import EmulatorApp
 from emulator.faults import FAULTS
 from emulator.server import EmulatorConfig, EmulatorServer, Identity
 from tests.helpers.cli_runs import FAULT, env_for, run_suite
+from tests.helpers.signatures import record_signatures
 
 # Characters that URL-encoding and JSON-escaping change, so every encoded form differs from the plain one.
 SECRET = 'Own3r/Secret+Val"ue=With/Slash=='
@@ -73,19 +71,8 @@ def test_the_secrets_differ_in_every_encoding() -> None:
 @pytest.fixture(scope="module")
 def recording_emulator() -> Iterator[tuple[EmulatorServer, set[str]]]:
     """An emulator whose identities carry the odd secrets, with a fault of every family on, recording every signature."""
-    signatures: set[str] = set()
-    original = EmulatorApp.__call__
-
-    async def recording(self: EmulatorApp, scope: Any, receive: Any, send: Any) -> None:
-        if scope.get("type") == "http":
-            for name, value in scope["headers"]:
-                if name.lower() == b"authorization":
-                    signatures.update(re.findall(r"Signature=([0-9a-fA-F]{16,})", value.decode("latin-1")))
-            signatures.update(re.findall(r"x-oss-signature=([0-9a-fA-F]{16,})", scope.get("query_string", b"").decode("latin-1")))
-        await original(self, scope, receive, send)
-
     patch = pytest.MonkeyPatch()
-    patch.setattr(EmulatorApp, "__call__", recording)
+    signatures = record_signatures(patch)
     identities = [
         Identity(FAULT.identities[0].access_key_id, SECRET, FAULT.identities[0].account_id),
         Identity(FAULT.identities[1].access_key_id, STS_SECRET, FAULT.identities[1].account_id, security_token=TOKEN),
