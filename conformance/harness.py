@@ -38,7 +38,6 @@ TRANSPORT_RETRIES = 2
 THROTTLE_BUDGET_S = 30.0
 THROTTLE_BUDGET_AFTER_GIVING_UP_S = 4.0  # once a test met endless throttling, its shrinking need not wait 30 s each time
 SERVER_ERROR_PAUSE_S = 0.5
-EFFECT_IDS = frozenset({"DV-NO-COLLATERAL", "DV-REJECT-NO-EFFECT", "DV-DELETES-REQUESTED", "DV-THROTTLE-PARTIAL"})
 
 
 @dataclass
@@ -77,9 +76,7 @@ class Judged:
 
 
 class DeleteHarness:
-    def __init__(self, target: Target, recorder: Recorder, read_lag_s: float | None = None) -> None:
-        if read_lag_s is not None:  # a caller (replay) that judges with another allowed lag than the run's
-            target.patience.allowed_s = read_lag_s
+    def __init__(self, target: Target, recorder: Recorder) -> None:
         self.target = target
         self.recorder = recorder
         self._salt = 0

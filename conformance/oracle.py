@@ -114,10 +114,6 @@ class Expectation:
     def level(self) -> Level:
         return requirement(self.requirement).level
 
-    @property
-    def expects_success(self) -> bool:
-        return all(a.is_success for a in self.alternatives)
-
     def describe(self) -> str:
         return " | ".join(a.describe() for a in self.alternatives)
 

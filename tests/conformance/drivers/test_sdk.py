@@ -220,7 +220,7 @@ def test_the_harness_turns_not_expressible_into_a_skip() -> None:
         def send(self, spec: RequestSpec) -> None:
             raise NotExpressible("the body is not strict JSON")
 
-    harness = DeleteHarness(SdkOnlyTarget(), Recorder("t", [], False), 0.0)  # type: ignore[arg-type]
+    harness = DeleteHarness(SdkOnlyTarget(), Recorder("t", [], False))  # type: ignore[arg-type]
     with pytest.raises(pytest.skip.Exception, match="not expressible through the sdk driver: the body is not strict JSON"):
         harness.send(_with_body(b"{"))
 
