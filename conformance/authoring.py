@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,9 +24,11 @@ import pytest
 from hypothesis import reject, settings
 
 from conformance import profiles
+from conformance.arenas import Arena as Arena  # re-exported: properties type their request builders with it
+from conformance.arenas import Keeper
 from conformance.config import Settings
 from conformance.drivers.judging import judge_surface
-from conformance.harness import Arena, DeleteHarness, Judged
+from conformance.harness import DeleteHarness, Judged
 from conformance.judge import describe_response, judge_conventions
 from conformance.limits import DOCUMENTED_QUERY
 from conformance.ops import delete_vectors_spec, sdk_spec
@@ -71,14 +74,22 @@ def _final_replay() -> bool:
 
 
 class Case:
-    def __init__(self, target: Target, recorder: Recorder, settings: Settings) -> None:
+    def __init__(self, target: Target, recorder: Recorder, settings: Settings, keeper: Keeper | None = None) -> None:
         self.target = target
         self.recorder = recorder
         self.settings = settings
-        self.harness = DeleteHarness(target, recorder)
-        self.sent_at_start = target.client.sent  # every request this test makes, setup included
+        self.harness = DeleteHarness(target, recorder, keeper)  # the target's held worlds, shared by its tests
+        self._tally_at_start = target.client.tally.copy()  # every request this test makes, setup included
         target.server_error_seen = self._server_error
         self._failed_at: float | None = None
+
+    def close(self) -> None:
+        """The test is over: remove the indexes and witness keys it kept (idempotent)."""
+        self.harness.close()
+
+    def requests_sent(self) -> Counter[tuple[str, str]]:
+        """The requests this test made so far, by (operation, purpose)."""
+        return self.target.client.tally.since(self._tally_at_start)
 
     def example(self, **inputs: Any) -> None:
         """Open a fresh example; ``inputs`` is what the report shows as the minimal example."""
@@ -100,9 +111,9 @@ class Case:
         index_exists: bool = True,
         bucket_exists: bool = True,
     ) -> Judged:
-        """Arrange a fresh index, send the request built for it, judge, clean up."""
+        """Arrange the test's index for this example, send the request built for it, judge."""
         with self.harness.arena(
-            stored, predeleted, witnesses=witnesses, index_exists=index_exists, bucket_exists=bucket_exists
+            stored, predeleted, witnesses=witnesses, index_exists=index_exists, bucket_exists=bucket_exists, request=request
         ) as arena:
             spec = request(arena)
             self.remember(arena, spec, stored, predeleted, witnesses)
@@ -125,7 +136,7 @@ class Case:
         index_exists: bool = True,
         bucket_exists: bool = True,
     ) -> AbstractContextManager[Arena]:
-        """A fresh run-unique index holding ``stored`` (minus ``predeleted``), photographed, removed on exit."""
+        """The test's run-unique index holding exactly ``stored`` (minus ``predeleted``), kept for the next example."""
         return self.harness.arena(stored, predeleted, witnesses=witnesses, index_exists=index_exists, bucket_exists=bucket_exists)
 
     def over(self, location: Location, watched: Sequence[Location], expected: Mapping[Location, Snapshot]) -> Arena:
@@ -159,6 +170,7 @@ class Case:
 
     def put(self, location: Location, keys: Sequence[str], salt: str) -> list[str]:
         """Store recognisable vectors; the keys the target refused to store."""
+        self.harness.keeper.mark_stale()
         return self.target.put(*location, keys, salt)
 
     def new_index(self, bucket: str, role: str = "s", name: str | None = None) -> str:

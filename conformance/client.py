@@ -30,6 +30,7 @@ from requests.structures import CaseInsensitiveDict
 from urllib3.util import SKIP_HEADER
 
 from conformance import __version__, logsafety
+from conformance.accounting import RequestTally, operation_of
 from conformance.auth_variants import Identities, MissingIdentity, Unsigned, apply_auth
 from conformance.config import ConfigError, Settings
 from conformance.ratelimit import RateBudget
@@ -136,6 +137,7 @@ class RawClient:
         session: requests.Session | None = None,
         *,
         clock: Callable[[], datetime] | None = None,
+        tally: RequestTally | None = None,
     ) -> None:
         if settings.endpoint is None:
             raise ConfigError(
@@ -145,6 +147,7 @@ class RawClient:
             raise ConfigError("OSSV_ACCOUNT_ID (not set): the client needs the account id of the buckets")
         self.settings = settings
         self.sent = 0  # requests sent, for the progress display
+        self.tally = tally if tally is not None else RequestTally()  # by operation and purpose, for the reports
         self.budget = budget
         self._own_session = session is None
         if session is None:
@@ -196,6 +199,7 @@ class RawClient:
     def send(self, spec: RequestSpec) -> Exchange:
         """Sign at the current time, send once, record; raises only on misuse (MissingIdentity, bad detail)."""
         self.sent += 1
+        self.tally.count(operation_of(spec.method, spec.query, spec.bucket))
         unsigned = Unsigned(method=spec.method, query=spec.query, headers=spec.headers, body=spec.body, bucket=spec.bucket)
         applied = apply_auth(spec.auth, unsigned, self.identities, self._clock())
         redactor = self.redactor.with_secrets(applied.extra_secrets)

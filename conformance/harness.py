@@ -13,10 +13,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 
+from conformance.accounting import UNDER_TEST, declares, purpose
+from conformance.arenas import Arena, Keeper, body_strings
 from conformance.drivers import NotExpressible
 from conformance.drivers.judging import judge_surface, judge_surface_effect
 from conformance.errors import HarnessError, Refused
@@ -28,40 +30,18 @@ from conformance.judge import (
     judge_conventions,
     judge_effect,
 )
+from conformance.limits import MAX_GET_KEYS
 from conformance.ops import delete_vectors_spec
-from conformance.oracle import Expectation, World, expect_delete
+from conformance.oracle import Expectation, expect_delete
 from conformance.recorder import Recorder
 from conformance.records import Exchange, Location, ReceivedResponse, RequestSpec, Snapshot, Verdict
-from conformance.target import Target, canonical, vector_for
+from conformance.target import Target, fetchable
 
 TRANSPORT_RETRIES = 2
 THROTTLE_BUDGET_S = 30.0
 THROTTLE_BUDGET_AFTER_GIVING_UP_S = 4.0  # once a test met endless throttling, its shrinking need not wait 30 s each time
 SERVER_ERROR_PAUSE_S = 0.5
-
-
-@dataclass
-class Arena:
-    """One example's world: the index under test and every index watched for collateral damage."""
-
-    bucket: str
-    index: str
-    index_exists: bool
-    bucket_exists: bool
-    watched: list[Location] = field(default_factory=list)
-    before: dict[Location, Snapshot] = field(default_factory=dict)
-    key: Callable[[str], str] = str  # the key as sent: run-prefixed inside a user's bucket (OSSV_BUCKET)
-    may_vanish: dict[Location, frozenset[str]] = field(default_factory=dict)  # removals reads may not show yet
-
-    @property
-    def location(self) -> Location:
-        return (self.bucket, self.index)
-
-    def keys(self, keys: Sequence[str]) -> list[str]:
-        return [self.key(k) for k in keys]
-
-    def world(self) -> World:
-        return World(self.bucket_exists, self.index_exists, frozenset(self.before.get(self.location, {})), self.index)
+LIST_EVERY = 4  # after a 2xx, every fourth read-back (and a test's first) is a ListVectors, the rest one GetVectors
 
 
 @dataclass(frozen=True)
@@ -76,15 +56,13 @@ class Judged:
 
 
 class DeleteHarness:
-    def __init__(self, target: Target, recorder: Recorder) -> None:
+    def __init__(self, target: Target, recorder: Recorder, keeper: Keeper | None = None) -> None:
         self.target = target
         self.recorder = recorder
-        self._salt = 0
+        self._owns_keeper = keeper is None  # a harness of its own (replay) removes what it kept when closed
+        self.keeper = keeper if keeper is not None else Keeper(target)
         self.throttle_budget_s = THROTTLE_BUDGET_S
-
-    def _next_salt(self) -> str:
-        self._salt += 1
-        return f"{self.target.names.run_id}{self._salt}"
+        self._success_reads = 0  # read-backs after a 2xx in this test: the first and every LIST_EVERY-th list
 
     # --- arranging
 
@@ -97,55 +75,35 @@ class DeleteHarness:
         witnesses: bool = False,
         index_exists: bool = True,
         bucket_exists: bool = True,
+        request: Callable[[Arena], RequestSpec] | None = None,
     ) -> Iterator[Arena]:
-        """A fresh index holding ``stored`` (minus ``predeleted``), removed again on exit."""
-        target = self.target
-        bucket = target.buckets.primary if bucket_exists else target.buckets.missing
-        salt = self._next_salt()
-        index = target.new_index(bucket) if index_exists else target.names.index("m")
-        arena = Arena(bucket, index, index_exists, bucket_exists, key=target.user_key)
-        stored = list(dict.fromkeys(arena.keys(stored)))
-        predeleted = arena.keys(predeleted)
-        witnessed: list[Location] = []
-        twin: Location | None = None
-        expect: dict[Location, tuple[dict[str, str], set[str]]] = {}  # location -> (must read as put, must be gone)
+        """The test's held index holding ``stored`` (minus ``predeleted``) and nothing the request names besides.
+
+        ``request`` (how the example's request is built) tells which leftovers of earlier examples must go;
+        without it every leftover goes, as a multi-step property may name any key."""
+        named = None
+        if request is not None:
+            probe = self.keeper.peek(witnesses=witnesses, index_exists=index_exists, bucket_exists=bucket_exists)
+            named = body_strings(request(probe).body)
         try:
-            if index_exists:
-                refused: list[str] = []
-                if stored:
-                    refused = target.put(bucket, index, stored, salt)
-                    if refused:
-                        seen = f"PutVectors refused to store {len(refused)} key(s)"
-                        self.recorder.record([], [Verdict("DV-OBS-KEY-LENGTH", True, "recorded", seen)])
-                if predeleted:
-                    target.delete_own(bucket, index, predeleted)
-                arena.watched.append(arena.location)
-                written = set(stored) - set(predeleted) - set(refused)
-                expect[arena.location] = ({k: canonical(vector_for(k, salt)) for k in written}, set(predeleted))
-            if witnesses:
-                if bucket_exists and target.buckets.second:
-                    # the same index name in another bucket: a delete must not cross buckets
-                    target.new_index(target.buckets.second, name=index)
-                    twin = (target.buckets.second, index)
-                for location in self._witness_locations(twin):
-                    kept = set(stored) - set(target.put(*location, stored, "w" + salt)) if stored else set()
-                    witnessed.append(location)
-                    arena.watched.append(location)
-                    # the last example's witness keys were removed; reads may still show them: they may vanish
-                    # while this example runs, which is no collateral damage, so nothing waits for their removal
-                    expect[location] = ({k: canonical(vector_for(k, "w" + salt)) for k in kept}, set())
-                    arena.may_vanish[location] = target.pending_removals(location) - kept
-            arena.before = {loc: self._visible(loc, *expect.get(loc, ({}, set()))) for loc in arena.watched}
+            arena, held = self.keeper.arrange(
+                stored, predeleted, witnesses=witnesses, index_exists=index_exists, bucket_exists=bucket_exists, named=named,
+                record=self.recorder.record,
+            )
+        except BaseException:
+            self.keeper.mark_stale()
+            raise
+        try:
             yield arena
-        finally:
-            if index_exists:
-                target.drop_index(bucket, index)
-            for location in witnessed:
-                if location == twin:
-                    target.drop_index(*location)
-                elif stored:
-                    target.delete_own(*location, stored)
-                    target.removed(location, stored)
+        except BaseException:
+            held.stale = True  # the example broke off: what the index holds is not known
+            raise
+        self.keeper.adopt(held, arena)
+
+    def close(self) -> None:
+        """Remove what this harness's own keeper kept (a shared keeper is closed with its target)."""
+        if self._owns_keeper:
+            self.keeper.close()
 
     def _visible(self, location: Location, present: dict[str, str], gone: set[str]) -> Snapshot:
         """The snapshot once setup writes read as written (reads may lag: a key put again may still show its
@@ -159,23 +117,19 @@ class DeleteHarness:
         )
         return waited.value
 
-    def _witness_locations(self, twin: Location | None) -> list[Location]:
-        out = []
-        if self.target.witness:
-            out.append((self.target.buckets.primary, self.target.witness))
-        if twin is not None:
-            out.append(twin)
-        elif self.target.twin and self.target.buckets.second:
-            out.append((self.target.buckets.second, self.target.twin))
-        return out
-
     def snapshots(self, locations: Sequence[Location]) -> dict[Location, Snapshot]:
         return {loc: self.target.snapshot(*loc) for loc in locations}
 
     # --- sending
 
     def send(self, spec: RequestSpec) -> Exchange:
-        """One attempt, with transport errors retried; never judged here."""
+        """One attempt, with transport errors retried; never judged here (so the held model is not trusted after it)."""
+        self.keeper.mark_stale()
+        return self._attempt(spec)
+
+    @declares(UNDER_TEST)
+    def _attempt(self, spec: RequestSpec) -> Exchange:
+        self.recorder.under_test()
         try:
             self.target.guard_spec(spec)
         except Refused as err:
@@ -208,13 +162,14 @@ class DeleteHarness:
     def check(self, arena: Arena, spec: RequestSpec) -> Judged:
         """Send one DeleteVectors and judge answer and effect against the oracle."""
         expectation = expect_delete(auth=spec.auth, headers=spec.headers, body=spec.body, world=arena.world())
+        self._settle_setup(arena, expectation)
         before_final = arena.before
         throttled = False
         repeated = False
         deadline = time.monotonic() + self.throttle_budget_s
         delay = 0.5
         while True:
-            exchange = self.send(spec)
+            exchange = self._attempt(spec)
             response = exchange.response
             assert response is not None
             throttle = is_throttle(response)
@@ -249,8 +204,29 @@ class DeleteHarness:
             )
         effect += judge_surface_effect(exchange, effect)
         self.recorder.record(effect, [Verdict("DV-OBS-READ-LAG", True, "recorded", lag)] if lag else [])
-        arena.before = after
+        self._adopt_reads(arena, after)
         return Judged(exchange, expectation, response)
+
+    def _settle_setup(self, arena: Arena, expectation: Expectation) -> None:
+        """Before a request that may delete keys this example just stored, wait until reads show them: a delete
+        overtaking its put on an eventually consistent server would be blamed on the delete."""
+        risky = arena.unsettled & expectation.requested
+        if risky and any(a.is_success for a in expectation.alternatives):
+            current = arena.before.get(arena.location, {})
+            self._visible(arena.location, {k: current[k] for k in risky if k in current}, set())
+            arena.unsettled -= risky
+
+    def _adopt_reads(self, arena: Arena, after: dict[Location, Snapshot]) -> None:
+        """What the read-back showed becomes the next check's before, less removals reads may still show."""
+        for location, snap in after.items():
+            before = arena.before.get(location, {})
+            lingering = arena.may_vanish.get(location, frozenset()) - set(before)
+            gone = [k for k in before if k not in snap]
+            if gone:
+                self.target.removed(location, gone)
+                arena.may_vanish[location] = arena.may_vanish.get(location, frozenset()) | frozenset(gone)
+            arena.before[location] = {k: v for k, v in snap.items() if k not in lingering}
+        arena.unsettled.clear()
 
     def _partial_effect(self, expectation: Expectation, status: int, arena: Arena) -> dict[Location, Snapshot]:
         """What a 5xx left behind: only requested keys may be gone (THROTTLE-PARTIAL after a throttle)."""
@@ -267,13 +243,21 @@ class DeleteHarness:
         full_before = {**before}
         if arena.location not in full_before:
             full_before[arena.location] = {}
+        fetched = self._fetch_instead(expectation, status, arena, full_before[arena.location])
 
         def read() -> tuple[dict[Location, Snapshot], list[Verdict]]:
-            after = self.snapshots(arena.watched)
+            if fetched is None:
+                after = self.snapshots(arena.watched)
+            else:  # one GetVectors of every key that matters shows both what is gone and what survived
+                after = self.snapshots([w for w in arena.watched if w != arena.location])
+                after[arena.location] = self.target.get(arena.bucket, arena.index, fetched)
             full_after = {**after}
             full_after.setdefault(arena.location, {})
-            verdicts = judge_effect(expectation, status, arena.location, full_before, full_after, (), arena.may_vanish)
-            if 200 <= status < 300 and arena.index_exists and all(v.ok for v in verdicts):
+            returned = frozenset(after[arena.location]) & expectation.requested if fetched is not None else frozenset()
+            verdicts = judge_effect(
+                expectation, status, arena.location, full_before, full_after, returned, arena.may_vanish
+            )
+            if fetched is None and 200 <= status < 300 and arena.index_exists and all(v.ok for v in verdicts):
                 existed = expectation.requested & set(full_before[arena.location])
                 returned = self.target.still_returned(arena.bucket, arena.index, existed)
                 if returned:
@@ -286,6 +270,23 @@ class DeleteHarness:
         after, verdicts = waited.value
         return after, verdicts, waited.lag
 
+    def _fetch_instead(
+        self, expectation: Expectation, status: int, arena: Arena, before: Snapshot
+    ) -> list[str] | None:
+        """The keys one GetVectors reads back instead of ListVectors plus GetVectors, after a 2xx: every key the
+        index held and every key requested, when GetVectors can name them all in one call. The test's first such
+        read, and every ``LIST_EVERY``-th, is a full listing still: only it sees keys the suite never stored, and
+        a listing that still shows deleted keys."""
+        if not (200 <= status < 300 and arena.index_exists and arena.location in arena.watched):
+            return None
+        self._success_reads += 1
+        if self._success_reads % LIST_EVERY == 1:
+            return None
+        keys = sorted(set(before) | expectation.requested)
+        if len(keys) > MAX_GET_KEYS or not all(fetchable(k) for k in keys):
+            return None
+        return keys
+
     def _give_up_throttled(self, arena: Arena) -> None:
         """Throttled past the budget: is it this request, or every DeleteVectors?"""
         budget = self.throttle_budget_s
@@ -294,7 +295,8 @@ class DeleteHarness:
         bucket, index = (arena.bucket, arena.index) if arena.index_exists else (self.target.buckets.primary, self.target.witness)
         if index is not None:
             probe = delete_vectors_spec(bucket, index, [self.target.names.key("probe")])
-            exchange = self.target.client.send(probe)
+            with purpose(UNDER_TEST):
+                exchange = self.target.client.send(probe)
             self.recorder.exchange(exchange)
             if exchange.response is not None and not is_throttle(exchange.response):
                 self.recorder.record(

@@ -49,6 +49,8 @@ class Recorder:
         self.soft_failures: dict[str, _Failure] = {}
         self.observations: dict[str, _Observation] = {}
         self.examples_run = 0
+        self.judged_examples = 0  # examples that sent a DeleteVectors under test (what a request budget buys)
+        self._judging = False
         self.requests = 0
         self.notes: list[str] = []
         self.case: dict[str, Any] = {}  # the world and request of the current example, for replay
@@ -60,6 +62,13 @@ class Recorder:
         self.exchanges = []
         self.case = {}
         self.examples_run += 1
+        self._judging = False
+
+    def under_test(self) -> None:
+        """The current example sent a DeleteVectors under test."""
+        if not self._judging:
+            self._judging = True
+            self.judged_examples += 1
 
     def exchange(self, exchange: Exchange) -> None:
         self.exchanges.append(exchange)

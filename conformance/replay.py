@@ -133,6 +133,8 @@ def replay_one(target: Any, event: dict[str, Any], strict: bool) -> ReplayResult
         return ReplayResult(test_id, Replayed.CANNOT_JUDGE, str(err))
     except pytest.skip.Exception as err:  # the safety guard would not send it here
         return ReplayResult(test_id, Replayed.CANNOT_JUDGE, str(err.msg))
+    finally:
+        harness.close()
     soft = [f for r, f in recorder.soft_failures.items() if r in wanted]
     if soft:
         v = soft[0].verdict

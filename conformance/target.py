@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from conformance.accounting import CLEANUP, READ_BACK, SETUP, declares
 from conformance.client import RawClient
 from conformance.config import Settings
 from conformance.drivers.base import RAW
@@ -40,7 +41,7 @@ TRANSPORT_BUDGET_S = 8.0
 T = TypeVar("T")
 
 
-def _fetchable(key: str) -> bool:
+def fetchable(key: str) -> bool:
     try:
         size = len(key.encode("utf-8"))
     except UnicodeEncodeError:
@@ -116,7 +117,10 @@ class Target:
     def send(self, spec: RequestSpec) -> Exchange:
         """The one place a request under test leaves: DeleteVectors through the driver, the rest raw."""
         if self.driver is not None and spec.query.startswith("deleteVectors"):
-            return self.driver.send(spec)
+            exchange = self.driver.send(spec)
+            if exchange.sdk is not None:  # sent by the SDK, not the raw client: each of its attempts is a request
+                self.client.tally.count("DeleteVectors", max(1, len(exchange.sdk.attempts)))
+            return exchange
         return self.client.send(spec)
 
     def retrying(self, what: str, call: Callable[[], T], budget_s: float = 60.0, settling: tuple[int, ...] = ()) -> T:
@@ -146,6 +150,7 @@ class Target:
 
     # --- lifecycle
 
+    @declares(SETUP)
     def setup(self) -> None:
         """Create the run's buckets, a witness index and twin, and the canary vectors."""
         if self.settings.bucket is None:
@@ -171,20 +176,24 @@ class Target:
         if self.buckets.second is not None:
             self.twin = self.new_index(self.buckets.second, role="w")
 
+    @declares(SETUP)
     def _create_bucket(self, bucket: str) -> None:
         self.retrying("PutVectorBucket", lambda: self.ops.put_vector_bucket(bucket))
         self.ledger.add(Resource("bucket", bucket))
 
+    @declares(SETUP)
     def new_index(self, bucket: str, role: str = "t", name: str | None = None) -> str:
         index = name or self.names.index(role)
         self.retrying("PutVectorIndex", lambda: self.ops.put_vector_index(bucket, index, DIMENSION))
         self.ledger.add(Resource("index", bucket, index))
         return index
 
+    @declares(CLEANUP)
     def drop_index(self, bucket: str, index: str) -> None:
         self.retrying("DeleteVectorIndex", lambda: self.ops.delete_vector_index(bucket, index, missing_ok=True))
         self.ledger.discard(Resource("index", bucket, index))
 
+    @declares(SETUP)
     def put(self, bucket: str, index: str, keys: Iterable[str], salt: str) -> list[str]:
         """Store the keys; return those the target refused to store (e.g. a key over its length limit).
 
@@ -195,6 +204,9 @@ class Target:
         if bucket == self.settings.bucket and not all(self.names.owns_key(k) for k in keys):
             raise Refused("would store keys without the run's prefix in a user's bucket (OSSV_BUCKET)")
         items = [vector_for(k, salt) for k in keys]
+        pending = self._removed.get((bucket, index), {})
+        for key in keys:  # stored again: no longer a removal that reads may lag behind
+            pending.pop(key, None)
         refused: list[str] = []
         for start in range(0, len(items), PUT_BATCH):
             batch = items[start : start + PUT_BATCH]
@@ -215,6 +227,7 @@ class Target:
     def _put_batch(self, bucket: str, index: str, batch: list[dict[str, Any]]) -> None:
         self.retrying("PutVectors", lambda: self.ops.put_vectors(bucket, index, batch), settling=(404, 409))
 
+    @declares(SETUP)
     def delete_own(self, bucket: str, index: str, keys: Sequence[str]) -> None:
         """Setup/cleanup deletes, always well formed and always aimed at the run's own index."""
         self.guard(bucket, index)
@@ -233,6 +246,7 @@ class Target:
     def _delete_batch(self, bucket: str, index: str, keys: list[str]) -> None:
         self.retrying("DeleteVectors", lambda: self.ops.delete_vectors(bucket, index, keys))
 
+    @declares(READ_BACK)
     def snapshot(self, bucket: str, index: str) -> Snapshot:
         listing = self.retrying(
             "ListVectors", lambda: self.ops.list_vectors_all(bucket, index, return_data=True, return_metadata=True)
@@ -251,6 +265,7 @@ class Target:
         self._removed[location] = pending
         return frozenset(pending)
 
+    @declares(READ_BACK)
     def get(self, bucket: str, index: str, keys: Sequence[str]) -> Snapshot:
         """GetVectors of ``keys`` with data and metadata, as a snapshot (at most 100 keys a call)."""
         wanted = list(dict.fromkeys(keys))
@@ -262,12 +277,13 @@ class Target:
             out.update({str(v.get("key")): canonical(v) for v in vectors if isinstance(v, dict)})
         return out
 
+    @declares(READ_BACK)
     def still_returned(self, bucket: str, index: str, keys: Iterable[str]) -> frozenset[str]:
         """Which of ``keys`` GetVectors still returns (the second read path: a deleted key must be gone from both).
 
         Keys GetVectors cannot name as documented (empty, over 1024 characters or bytes, lone
         surrogates) are not asked for."""
-        wanted = sorted(k for k in set(keys) if _fetchable(k))
+        wanted = sorted(k for k in set(keys) if fetchable(k))
         found: set[str] = set()
         for start in range(0, len(wanted), MAX_GET_KEYS):
             chunk = wanted[start : start + MAX_GET_KEYS]
@@ -321,6 +337,7 @@ class Target:
 
     # --- the end
 
+    @declares(READ_BACK)
     def check_canary(self) -> str | None:
         """The canary index is never named in any request: it must read as it was (reads may lag)."""
         self.server_error_seen = None  # no test is running: a 5xx here is the harness's to report
@@ -333,6 +350,7 @@ class Target:
             return f"canary vectors changed during the run: {changed[:5]}"
         return None
 
+    @declares(CLEANUP)
     def teardown(self) -> list[str]:
         """Remove everything the run created, then sweep its prefix; return the problems."""
         self.server_error_seen = None

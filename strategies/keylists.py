@@ -21,6 +21,7 @@ from strategies._util import maybe_shuffled, seeded_sample, weighted
 from strategies.keys import MAX_KEY_LENGTH, near_miss_pairs, valid_keys
 
 __all__ = [
+    "KEY_POOL",
     "MAX_UNIQUE_KEYS",
     "DeleteScenario",
     "KeySplit",
@@ -34,6 +35,7 @@ __all__ = [
     "lists_with_duplicates",
     "oversized_unique_lists",
     "permutations_of",
+    "pooled_key_lists",
     "scenario_examples",
     "single_key_lists",
     "split_pairs",
@@ -84,6 +86,37 @@ def _with_duplicates(draw: st.DrawFn, base: Sequence[str], extra: int) -> list[s
     else:
         repeats = [base[i % len(base)] for i in range(extra)]
     return maybe_shuffled(draw, [*base, *repeats])
+
+
+KEY_POOL: tuple[str, ...] = (
+    # A fixed handful of valid keys of every kind the key strategies draw: plain, near-miss pairs (prefix,
+    # case, whitespace, NFC/NFD, percent-encoding), multibyte, non-BMP, right-to-left, punctuation, padding.
+    "doc-1",
+    "doc-10",
+    "Doc-1",
+    " doc-1",
+    "doc-1 ",
+    "doc%2D1",
+    "caf\u00e9",
+    "cafe\u0301",
+    "\u043a\u043b\u044e\u0447",
+    "\u6587\u6863-1",
+    "\U0001f511-\U00020001",
+    "\u05e9\u05dc\u05d5\u05dd-1",
+    "a/b\\c?d#e&f=g",
+    "{\"k\": [1]}",
+    "\u00a0nbsp\u3000",
+    "zero\u200bwidth",
+    "k",
+    "K",
+)
+"""Keys the properties that judge a request's problem rather than its keys draw from: all stored once per
+test (its index is kept across examples), so a rejected request's example costs its request and one read."""
+
+
+def pooled_key_lists(max_size: int = 3) -> st.SearchStrategy[list[str]]:
+    """1..``max_size`` distinct keys of ``KEY_POOL``."""
+    return st.lists(st.sampled_from(KEY_POOL), min_size=1, max_size=max_size, unique=True)
 
 
 def unique_key_lists(n: int, *, elements: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[list[str]]:

@@ -21,7 +21,7 @@ This module only re-exports, for pytest to find, the hooks and fixtures of its m
 """
 
 from conformance.plugin.collection import WIRE_ONLY_REASON, declared_requirements, pytest_collection_modifyitems
-from conformance.plugin.configure import pytest_configure, pytest_configure_node, pytest_report_header
+from conformance.plugin.configure import pytest_configure, pytest_configure_node, pytest_report_header, pytest_unconfigure
 from conformance.plugin.finish import EXIT_BY_VERDICT, pytest_sessionfinish, pytest_terminal_summary
 from conformance.plugin.fixtures import THROTTLED_QPS, case, ossv_state, ossv_target, ossv_throttled_target
 from conformance.plugin.options import SUITE_DIR, pytest_addoption
@@ -49,4 +49,5 @@ __all__ = [
     "pytest_runtest_makereport",
     "pytest_sessionfinish",
     "pytest_terminal_summary",
+    "pytest_unconfigure",
 ]

@@ -9,6 +9,7 @@ fixes Hypothesis' seed and profile. The controller also registers the progress f
 from __future__ import annotations
 
 import signal
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +48,6 @@ def pytest_configure(config: pytest.Config) -> None:
         shared = SharedRun.decide(config, settings)
         if not config.option.xmlpath:
             config.option.xmlpath = str(shared.run_dir / "junit.xml")
-        if hasattr(signal, "SIGTERM"):
-            signal.signal(signal.SIGTERM, _interrupt)
     try:
         exp_path = config.getoption("ossv_expectations")
         expectations = load(Path(exp_path) if exp_path else default_path(settings.target))
@@ -76,6 +75,8 @@ def pytest_configure(config: pytest.Config) -> None:
         if problem:
             raise pytest.UsageError(f"--ossv-driver sdk: {problem}")
     config.stash[STATE] = state
+    if given is None:
+        _catch_interrupts(state)
     from conformance.logsafety import install_log_redaction  # no log handler or report shows a secret
 
     install_log_redaction(config, settings)
@@ -89,8 +90,30 @@ def pytest_configure(config: pytest.Config) -> None:
         install_progress(config, state, show=bool(config.getoption("ossv_progress")))
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
+def _catch_interrupts(state: RunState) -> None:
+    """Ctrl-C and SIGTERM interrupt the run, and are remembered: an interrupt that lands where it is swallowed
+    (Hypothesis runs garbage-collection callbacks whose exceptions are only printed) still stops the run at
+    the next test and makes it "could not judge", never a verdict on a partial run."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        state.interrupted = True
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    if threading.current_thread() is not threading.main_thread():
+        return  # signal handlers can only be set from the main thread (pytest run from a thread, in a test)
+    for name in ("SIGINT", "SIGTERM"):
+        if hasattr(signal, name):
+            number = getattr(signal, name)
+            state.previous_handlers[number] = signal.signal(number, interrupt)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Give the process its own signal handlers back (pytest may be run more than once in one process)."""
+    state = state_of(config)
+    if state is not None:
+        for number, handler in state.previous_handlers.items():
+            signal.signal(number, handler)
+        state.previous_handlers.clear()
 
 
 @pytest.hookimpl(optionalhook=True)

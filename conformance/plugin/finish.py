@@ -65,6 +65,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state is None:
         return
     state.close_sink()
+    state.write_requests()
     if not state.is_controller:
         return
     if state.progress is not None:
@@ -95,7 +96,7 @@ def _finalize(state: RunState, session: pytest.Session, exitstatus: int) -> int:
 
     def exit_code(summary: Mapping[str, Any]) -> int:
         code = EXIT_BY_VERDICT.get(str(summary.get("verdict", "inconclusive")), EXIT_CANNOT_JUDGE)
-        if exitstatus in _CANNOT_JUDGE:
+        if exitstatus in _CANNOT_JUDGE or state.interrupted:
             code = EXIT_CANNOT_JUDGE
         if baseline is not None:
             code = max(code, baseline.compare())

@@ -20,6 +20,7 @@ from conformance.plugin.state import RECORDER, RunState, state_of
 from conformance.records import CheckResult, Level, Outcome
 
 if TYPE_CHECKING:
+    from conformance.arenas import Keeper
     from conformance.authoring import Case
     from conformance.target import Target
 
@@ -51,15 +52,18 @@ def ossv_throttled_target(ossv_state: RunState, ossv_target: Target) -> Iterator
 
 
 @pytest.fixture
-def case(request: pytest.FixtureRequest, ossv_state: RunState, ossv_target: Target) -> Case:
-    """One test's recorder and harness; shared by all of that test's Hypothesis examples."""
+def case(request: pytest.FixtureRequest, ossv_state: RunState, ossv_target: Target) -> Iterator[Case]:
+    """One test's recorder and harness; shared by all of that test's Hypothesis examples (which share its
+    index). What it kept is removed when its report is made (so the test's requests include it), or here."""
     from conformance.authoring import Case
 
     item = request.node
     recorder = recorder_of(item, ossv_state)
     item.stash[RECORDER] = recorder
     target: Target = request.getfixturevalue("ossv_throttled_target") if item.get_closest_marker("throttling") else ossv_target
-    return Case(target, recorder, target.settings)
+    case = Case(target, recorder, target.settings, ossv_state.keepers.get(id(target)))
+    yield case
+    case.close()
 
 
 def _serve_target(state: RunState, *, qps_limit: float | None, role: str) -> Iterator[Target]:
@@ -77,10 +81,13 @@ def _serve_target(state: RunState, *, qps_limit: float | None, role: str) -> Ite
         embedded = launcher.start(settings, qps_limit=qps_limit)
         settings = embedded.settings
     budget = RateBudget(settings.max_rps, state.shared.budget_path)
-    client = RawClient(settings, budget)
+    client = RawClient(settings, budget, tally=state.requests)
     driver = make_driver(state.driver, settings, client)
     ledger = state.run_dir / "ledger" / f"{state.worker}{role}.json"
     target = Target(settings, client, Names(state.run_id, state.worker + role), ledger, driver=driver)
+    from conformance.arenas import Keeper
+
+    state.keepers[id(target)] = Keeper(target)
     try:
         try:
             target.setup()
@@ -89,18 +96,22 @@ def _serve_target(state: RunState, *, qps_limit: float | None, role: str) -> Ite
             pytest.exit(f"ossv-conformance: cannot set up the target: {err}", returncode=2)
         yield target
     finally:
-        _finish_target(state, target)
+        _finish_target(state, target, state.keepers.pop(id(target)))
         driver.close()
         client.close()
         if embedded is not None:
             embedded.stop()
 
 
-def _finish_target(state: RunState, target: Target) -> None:
+def _finish_target(state: RunState, target: Target, keeper: Keeper) -> None:
     """Check the canaries, remove everything, and report what could not be removed."""
     problems: list[str] = []
     if not target.ledger.items():
         return  # nothing was created (setup failed at its first step): nothing to check or remove
+    try:
+        keeper.close()  # the held indexes and witness keys the tests shared (the sweep below is the backstop)
+    except HarnessError as err:
+        problems.append(f"cleanup: {err}")
     try:
         changed = target.check_canary()
     except HarnessError as err:

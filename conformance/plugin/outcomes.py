@@ -10,6 +10,7 @@ report also carries what the progress feed adds up (requests, binding failures, 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +21,7 @@ from conformance.errors import HarnessError, NonConformance
 from conformance.plugin.collection import check_id, is_suite_item, recorder_of
 from conformance.plugin.progress import EXAMPLES, FAILED, REQUESTS, counted
 from conformance.plugin.state import RunState, state_of
+from conformance.recorder import Recorder
 from conformance.records import Outcome
 
 DURATION_DECIMALS = 3  # a check's duration in the reports: milliseconds
@@ -54,6 +56,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = yield
     report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
     state = state_of(item.config)
+    if state is not None and state.interrupted:
+        item.session.shouldstop = "interrupted"  # the KeyboardInterrupt was swallowed: stop here all the same
     if state is None or not is_suite_item(item) or not counted(report):
         return
     recorder = recorder_of(item, state)
@@ -81,17 +85,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if test_outcome is Outcome.FAIL and not still_failing:
         report.outcome = "skipped"
         report.wasxfail = "; ".join(r.message for r in results if r.outcome is Outcome.XFAIL)
-    report.user_properties.append((REQUESTS, _requests_sent(item, recorder.requests)))
+    report.user_properties.append((REQUESTS, _account(item, state, recorder)))
     report.user_properties.append((FAILED, len(still_failing)))
     report.user_properties.append((EXAMPLES, recorder.examples_run))
 
 
-def _requests_sent(item: pytest.Item, recorded: int) -> int:
-    """Every request the test made (setup and read-back included) when it had a ``case``, else what its recorder saw."""
+def _account(item: pytest.Item, state: RunState, recorder: Recorder) -> int:
+    """Every request the test made (setup and read-back included) when it had a ``case``, kept for the
+    run's request accounting with the examples it judged; else what its recorder saw."""
     from conformance.authoring import Case
 
     funcargs = getattr(item, "funcargs", {})
     case = funcargs.get("case") if isinstance(funcargs, dict) else None
-    if isinstance(case, Case):
-        return int(case.target.client.sent - case.sent_at_start)
-    return recorded
+    if not isinstance(case, Case):
+        return recorder.requests
+    try:
+        case.close()  # the test's last example has run: its cleanup is its cost too
+    except HarnessError as err:
+        recorder.note(f"cleanup: {err}")  # the run's teardown sweeps what is left
+    sent = case.requests_sent()
+    earlier, judged = state.test_requests.get(item.nodeid, (Counter(), 0))
+    state.test_requests[item.nodeid] = (earlier + sent, judged + recorder.judged_examples)
+    return sum(sent.values())

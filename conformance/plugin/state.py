@@ -12,18 +12,21 @@ import json
 import random
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from conformance.accounting import RequestTally
 from conformance.config import Settings
 from conformance.expectations import Expectations
 from conformance.naming import new_run_id
 from conformance.records import CheckResult
 
 if TYPE_CHECKING:
+    from conformance.arenas import Keeper
     from conformance.recorder import Recorder
     from conformance.reporting.sink import EventSink
     from conformance.reporting.terminal import Progress
@@ -118,6 +121,11 @@ class RunState:
     tally: Tally = field(default_factory=Tally)
     progress: Progress | None = None
     sink: EventSink | None = None
+    requests: RequestTally = field(default_factory=RequestTally)  # every request this process sent
+    test_requests: dict[str, tuple[Counter[tuple[str, str]], int]] = field(default_factory=dict)  # test -> (sent, judged)
+    previous_handlers: dict[int, Any] = field(default_factory=dict)  # signal -> the handler before the run's
+    interrupted: bool = False  # a Ctrl-C or SIGTERM arrived (even if something swallowed its KeyboardInterrupt)
+    keepers: dict[int, Keeper] = field(default_factory=dict)  # id(target) -> the held worlds its tests share
     terminal_text: str | None = None  # the summary table and failure lines, printed last
 
     @property
@@ -142,6 +150,14 @@ class RunState:
 
             self.sink = EventSink(self.run_dir, self.worker)
         self.sink.emit(result)
+
+    def write_requests(self) -> None:
+        """This process's request accounting, for the controller to merge (nothing when it sent nothing)."""
+        if not self.requests.total:
+            return
+        from conformance.reporting.requests import write_process_requests
+
+        write_process_requests(self.run_dir, self.worker, self.requests.copy(), self.test_requests)
 
     def close_sink(self) -> None:
         if self.sink is not None:

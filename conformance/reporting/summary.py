@@ -13,6 +13,7 @@ from typing import Any
 from conformance.catalog import driver_of
 from conformance.records import CheckResult, Level
 from conformance.reporting.files import SUMMARY_FILE, SUMMARY_SCHEMA, write_atomic
+from conformance.reporting.requests import merged_requests
 from conformance.reporting.runinfo import RunInfo
 from conformance.reporting.verdict import (
     UNJUDGED,
@@ -127,5 +128,6 @@ def _must_not_judged(
 def write_summary(run_dir: Path, info: RunInfo, results: Sequence[CheckResult | Mapping[str, Any]]) -> dict[str, Any]:
     """Write ``<run_dir>/summary.json`` (atomically) and return what was written."""
     summary = build_summary(info, results)
+    summary["requests"] = merged_requests(Path(run_dir))
     write_atomic(Path(run_dir) / SUMMARY_FILE, json.dumps(summary, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
     return summary

@@ -232,8 +232,23 @@ def render_summary_table(summary: Mapping[str, Any]) -> str:
         f"Verdict: {_VERDICT_LABEL.get(verdict, verdict)} · target {run.get('target', '?')} · "
         f"{summary.get('total', 0)} checks ({counted or 'none'})"
     )
+    requests_line = render_requests_line(summary.get("requests") or {})
+    if requests_line:
+        lines.append(requests_line)
     unjudged = summary.get("must_not_judged") or []
     if unjudged:
         lines.append(f"MUST requirements not judged ({len(unjudged)}):")
         lines.extend(f"  {item.get('id')}: {item.get('why')}" for item in unjudged)
     return "\n".join(lines) + "\n"
+
+
+def render_requests_line(requests: Mapping[str, Any]) -> str:
+    """What the run cost the endpoint: requests by purpose and per judged example (empty when nothing was counted)."""
+    total = int(requests.get("total") or 0)
+    if not total:
+        return ""
+    purposes = ", ".join(f"{n:,} {p}" for p, n in (requests.get("by_purpose") or {}).items() if n)
+    per = requests.get("per_judged_example")
+    judged = int(requests.get("judged_examples") or 0)
+    each = f", {per} per judged example ({judged:,} judged)" if per is not None else ""
+    return f"Requests: {total:,} ({purposes}){each}"

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from conformance.authoring import Case, delete_request, profile, requirements
 from conformance.records import AuthKind, AuthSpec
 from strategies.auth import auth_of_kind
-from strategies.keylists import unique_key_lists
+from strategies.keylists import KEY_POOL, pooled_key_lists
 
 NEEDS_STS = frozenset({AuthKind.STS, AuthKind.STS_PRESIGNED, AuthKind.MISSING_STS_TOKEN, AuthKind.WRONG_STS_TOKEN})
 
@@ -23,22 +23,22 @@ def _usable(case: Case, auth: AuthSpec) -> bool:
 @pytest.mark.wire_only
 @requirements("DV-AUTH-REQUIRED", "DV-REJECT-NO-EFFECT", "DV-NO-COLLATERAL", "DV-ERROR-SHAPE")
 @profile(3)
-@given(keys=unique_key_lists(2))
+@given(keys=pooled_key_lists(2))
 def test_delete_vectors_without_authentication_denied(case: Case, keys: list[str]) -> None:
     case.example(keys=keys)
-    case.delete(delete_request(keys, auth=AuthSpec(AuthKind.NONE)), stored=keys)
+    case.delete(delete_request(keys, auth=AuthSpec(AuthKind.NONE)), stored=KEY_POOL)
 
 
 @requirements("DV-AUTH-PERMISSION", "DV-REJECT-NO-EFFECT", "DV-NO-COLLATERAL")
 @profile(3)
-@given(keys=unique_key_lists(2))
+@given(keys=pooled_key_lists(2))
 def test_delete_vectors_other_accounts_key_denied(case: Case, keys: list[str]) -> None:
     if case.settings.other is None:
         pytest.skip(
             "no second account configured (OSSV_OTHER_ACCOUNT_ID, OSSV_OTHER_ACCESS_KEY_ID, OSSV_OTHER_ACCESS_KEY_SECRET)"
         )
     case.example(keys=keys)
-    case.delete(delete_request(keys, auth=AuthSpec(AuthKind.OTHER_ACCOUNT)), stored=keys)
+    case.delete(delete_request(keys, auth=AuthSpec(AuthKind.OTHER_ACCOUNT)), stored=KEY_POOL)
 
 
 WRONG_KINDS = [k for k in AuthKind if not k.is_valid and k not in (AuthKind.NONE, AuthKind.OTHER_ACCOUNT)]
@@ -50,13 +50,13 @@ WRONG_KINDS = [k for k in AuthKind if not k.is_valid and k not in (AuthKind.NONE
 )
 @pytest.mark.parametrize("kind", WRONG_KINDS, ids=[k.value for k in WRONG_KINDS])
 @profile(5)
-@given(data=st.data(), keys=unique_key_lists(2))
+@given(data=st.data(), keys=pooled_key_lists(2))
 def test_delete_vectors_wrong_signatures_rejected(case: Case, kind: AuthKind, data: st.DataObject, keys: list[str]) -> None:
     auth = data.draw(auth_of_kind(kind), label="auth")
     if not _usable(case, auth):
         pytest.skip(f"{kind.value} needs an STS identity (OSSV_STS_ACCESS_KEY_ID, OSSV_STS_ACCESS_KEY_SECRET, OSSV_STS_TOKEN)")
     case.example(auth=auth, keys=keys)
-    case.delete(delete_request(keys, auth=auth), stored=keys)
+    case.delete(delete_request(keys, auth=auth), stored=KEY_POOL)
 
 
 VALID_KINDS = [AuthKind.HEADER, AuthKind.PRESIGNED, AuthKind.STS, AuthKind.STS_PRESIGNED]
@@ -65,13 +65,13 @@ VALID_KINDS = [AuthKind.HEADER, AuthKind.PRESIGNED, AuthKind.STS, AuthKind.STS_P
 @requirements("DV-AUTH-VALID-VARIANTS", "DV-SUCCESS-204", "DV-DELETES-REQUESTED", "DV-NO-COLLATERAL")
 @pytest.mark.parametrize("kind", VALID_KINDS, ids=[k.value for k in VALID_KINDS])
 @profile(3)
-@given(keys=unique_key_lists(2))
+@given(keys=pooled_key_lists(2))
 def test_delete_vectors_presigned_and_sts_requests_accepted(case: Case, kind: AuthKind, keys: list[str]) -> None:
     auth = AuthSpec(kind)
     if not _usable(case, auth):
         pytest.skip(f"{kind.value} needs an STS identity (OSSV_STS_ACCESS_KEY_ID, OSSV_STS_ACCESS_KEY_SECRET, OSSV_STS_TOKEN)")
     case.example(auth=auth, keys=keys)
-    case.delete(delete_request(keys, auth=auth), stored=[*keys, "survivor"])
+    case.delete(delete_request(keys, auth=auth), stored=[*KEY_POOL, "survivor"])
 
 
 @pytest.mark.wire_only

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from conformance.authoring import Case, profile, raw_delete, requirements
-from conformance.harness import Arena
+from conformance.authoring import Arena, Case, profile, raw_delete, requirements
 from strategies.bodies import (
     AMBIGUOUS_JSON_FAMILIES,
     INVALID_JSON_FAMILIES,
@@ -22,7 +21,7 @@ from strategies.bodies import (
     valid_json_bodies,
     wrong_type_families,
 )
-from strategies.keylists import unique_key_lists
+from strategies.keylists import KEY_POOL, pooled_key_lists, unique_key_lists
 
 STORED = ["doc-1", "doc-2", "doc-3"]
 
@@ -43,21 +42,21 @@ def _drawn(
 @requirements("DV-MALFORMED-JSON", "DV-REJECT-NO-EFFECT", "DV-NO-COLLATERAL", "DV-ERROR-SHAPE")
 @pytest.mark.parametrize("family", sorted(INVALID_JSON_FAMILIES))
 @profile(5)
-@given(data=st.data(), keys=unique_key_lists(2))
+@given(data=st.data(), keys=pooled_key_lists(2))
 def test_delete_vectors_malformed_json_rejected(case: Case, family: str, data: st.DataObject, keys: list[str]) -> None:
     case.example(family=family, keys=keys)
-    case.delete(raw_delete(_drawn(data, family, _family(malformed_families, family), keys)), stored=[*STORED, *keys])
+    case.delete(raw_delete(_drawn(data, family, _family(malformed_families, family), keys)), stored=[*STORED, *KEY_POOL])
 
 
 @pytest.mark.wire_only
 @requirements("DV-OBS-AMBIGUOUS-JSON", "DV-MALFORMED-JSON", "DV-KEYS-REQUIRED", "DV-REJECT-NO-EFFECT", "DV-NO-COLLATERAL")
 @pytest.mark.parametrize("family", sorted(AMBIGUOUS_JSON_FAMILIES | NON_OBJECT_JSON_FAMILIES))
 @profile(5)
-@given(data=st.data(), keys=unique_key_lists(2))
+@given(data=st.data(), keys=pooled_key_lists(2))
 def test_delete_vectors_doubtful_json_judged_by_effect(case: Case, family: str, data: st.DataObject, keys: list[str]) -> None:
     """BOM, duplicate members, lone surrogates, deep nesting, top-level non-objects: parsers differ."""
     case.example(family=family, keys=keys)
-    case.delete(raw_delete(_drawn(data, family, _family(malformed_families, family), keys)), stored=[*STORED, *keys])
+    case.delete(raw_delete(_drawn(data, family, _family(malformed_families, family), keys)), stored=[*STORED, *KEY_POOL])
 
 
 @pytest.mark.wire_only
@@ -66,12 +65,12 @@ def test_delete_vectors_doubtful_json_judged_by_effect(case: Case, family: str, 
 )
 @pytest.mark.parametrize("family", WRONG_TYPE_FAMILY_NAMES)
 @profile(5)
-@given(data=st.data(), keys=unique_key_lists(2))
+@given(data=st.data(), keys=pooled_key_lists(2))
 def test_delete_vectors_wrong_types_and_missing_members_rejected(
     case: Case, family: str, data: st.DataObject, keys: list[str]
 ) -> None:
     case.example(family=family, keys=keys)
-    case.delete(raw_delete(_drawn(data, family, _family(wrong_type_families, family), keys)), stored=[*STORED, *keys])
+    case.delete(raw_delete(_drawn(data, family, _family(wrong_type_families, family), keys)), stored=[*STORED, *KEY_POOL])
 
 
 @pytest.mark.wire_only
@@ -92,7 +91,7 @@ def test_delete_vectors_any_json_formatting_accepted(case: Case, data: st.DataOb
     "DV-CONTENT-MD5", "DV-OBS-HEADERS", "DV-SUCCESS-204", "DV-REJECT-NO-EFFECT", "DV-NO-COLLATERAL", "DV-DELETES-REQUESTED"
 )
 @profile(10)
-@given(variant=header_variants(), keys=unique_key_lists(2))
+@given(variant=header_variants(), keys=pooled_key_lists(2))
 @example(variant=HeaderVariant(content_md5=Md5Mode.WRONG), keys=["doc-9"])
 def test_delete_vectors_content_type_and_md5_variants(case: Case, variant: HeaderVariant, keys: list[str]) -> None:
     import json
@@ -100,5 +99,5 @@ def test_delete_vectors_content_type_and_md5_variants(case: Case, variant: Heade
     case.example(variant=variant, keys=keys)
     case.delete(
         raw_delete(lambda arena: json.dumps({"indexName": arena.index, "keys": keys}).encode(), headers=variant.headers_for),
-        stored=[*STORED, *keys],
+        stored=[*STORED, *KEY_POOL, *keys],
     )

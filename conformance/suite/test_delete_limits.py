@@ -6,7 +6,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from conformance.authoring import Case, delete_request, profile, requirements
-from strategies.keylists import lists_with_duplicates, oversized_unique_lists, unique_key_lists
+from strategies.keylists import lists_with_duplicates, oversized_unique_lists, pooled_key_lists, unique_key_lists
 
 
 @requirements("DV-LIMIT-501", "DV-REJECT-NO-EFFECT", "DV-ERROR-SHAPE")
@@ -19,7 +19,7 @@ def test_delete_vectors_more_than_500_unique_keys_rejected(case: Case, keys: lis
 
 @requirements("DV-KEYS-EMPTY", "DV-REJECT-NO-EFFECT")
 @profile(2)
-@given(stored=unique_key_lists(2))
+@given(stored=pooled_key_lists(2))
 def test_delete_vectors_empty_key_list_rejected(case: Case, stored: list[str]) -> None:
     case.example(stored=stored, keys=[])
     case.delete(delete_request([]), stored=stored)

@@ -6,26 +6,25 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.authoring import Case, delete_request, profile, raw_delete, requirements
-from conformance.harness import Arena
+from conformance.authoring import Arena, Case, delete_request, profile, raw_delete, requirements
 from conformance.records import AuthKind, AuthSpec
-from strategies.keylists import unique_key_lists
+from strategies.keylists import KEY_POOL, pooled_key_lists
 
 
 @requirements("DV-NO-SUCH-INDEX", "DV-NO-COLLATERAL", "DV-ERROR-SHAPE", "DV-REQUEST-ID")
 @profile(4)
-@given(keys=unique_key_lists(3))
+@given(keys=pooled_key_lists(3))
 def test_delete_vectors_missing_index_not_found(case: Case, keys: list[str]) -> None:
     case.example(keys=keys)
-    case.delete(delete_request(keys), stored=keys, index_exists=False, witnesses=True)
+    case.delete(delete_request(keys), stored=KEY_POOL, index_exists=False, witnesses=True)
 
 
 @requirements("DV-NO-SUCH-BUCKET", "DV-NO-SUCH-BUCKET-CODE", "DV-NO-COLLATERAL")
 @profile(3)
-@given(keys=unique_key_lists(2))
+@given(keys=pooled_key_lists(2))
 def test_delete_vectors_missing_bucket_not_found(case: Case, keys: list[str]) -> None:
     case.example(keys=keys)
-    case.delete(delete_request(keys), stored=keys, bucket_exists=False, index_exists=False, witnesses=True)
+    case.delete(delete_request(keys), stored=KEY_POOL, bucket_exists=False, index_exists=False, witnesses=True)
 
 
 @pytest.mark.wire_only

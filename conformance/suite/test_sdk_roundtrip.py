@@ -18,14 +18,13 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from conformance.authoring import Case, delete_request, profile, requirements
+from conformance.authoring import Arena, Case, delete_request, profile, requirements
 from conformance.drivers import SDK
 from conformance.drivers.judging import describe_attempts, retried_throttle
-from conformance.harness import Arena
 from conformance.ops import delete_vectors_spec
 from conformance.records import AuthKind, AuthSpec, Exchange, SdkKind, SdkOutcome, Verdict
 from conformance.target import canonical, vector_for
-from strategies.keylists import unique_key_lists
+from strategies.keylists import KEY_POOL, pooled_key_lists, unique_key_lists
 from strategies.keys import non_bmp_keys, punctuation_keys, rtl_keys, unicode_keys
 
 ONLY_SDK = "only under --driver sdk"
@@ -132,12 +131,12 @@ SDK_MODES = [AuthKind.PRESIGNED, AuthKind.STS, AuthKind.STS_PRESIGNED]
 )
 @pytest.mark.parametrize("kind", SDK_MODES, ids=[k.value for k in SDK_MODES])
 @profile(3)
-@given(keys=unique_key_lists(2))
+@given(keys=pooled_key_lists(2))
 def test_sdk_sts_and_query_signed_deletes_succeed(case: Case, sdk: Any, kind: AuthKind, keys: list[str]) -> None:
     if kind in (AuthKind.STS, AuthKind.STS_PRESIGNED) and case.settings.sts is None:
         pytest.skip("needs an STS identity (OSSV_STS_ACCESS_KEY_ID, OSSV_STS_ACCESS_KEY_SECRET, OSSV_STS_TOKEN)")
     case.example(auth=kind.value, keys=keys)
-    case.delete(delete_request(keys, auth=AuthSpec(kind)), stored=[*keys, "survivor"])  # the oracle judges the variant
+    case.delete(delete_request(keys, auth=AuthSpec(kind)), stored=[*KEY_POOL, "survivor"])  # the oracle judges the variant
 
 
 ERRORS = ["missing_index", "missing_bucket", "too_many_keys", "no_keys", "other_account"]
@@ -146,22 +145,22 @@ ERRORS = ["missing_index", "missing_bucket", "too_many_keys", "no_keys", "other_
 @requirements("SDK-ERROR-SURFACES", "DV-REJECT-NO-EFFECT", "DV-NO-COLLATERAL")
 @pytest.mark.parametrize("situation", ERRORS)
 @profile(2)
-@given(keys=unique_key_lists(3))
+@given(keys=pooled_key_lists(3))
 def test_sdk_documented_errors_surface_as_service_errors(case: Case, sdk: Any, situation: str, keys: list[str]) -> None:
     """Each documented DeleteVectors error reaches the SDK user as ServiceError(status, code), never BadErrorResponse."""
     if situation == "other_account" and case.settings.other is None:
         pytest.skip("needs a second account (OSSV_OTHER_ACCOUNT_ID, OSSV_OTHER_ACCESS_KEY_ID, OSSV_OTHER_ACCESS_KEY_SECRET)")
     case.example(situation=situation, keys=keys)
     if situation == "missing_index":
-        case.delete(delete_request(keys), stored=keys, index_exists=False)
+        case.delete(delete_request(keys), stored=KEY_POOL, index_exists=False)
     elif situation == "missing_bucket":
-        case.delete(delete_request(keys), stored=keys, bucket_exists=False, index_exists=False)
+        case.delete(delete_request(keys), stored=KEY_POOL, bucket_exists=False, index_exists=False)
     elif situation == "too_many_keys":
-        case.delete(delete_request([*keys, *(f"k{i}" for i in range(501))]), stored=keys)
+        case.delete(delete_request([*keys, *(f"k{i}" for i in range(501))]), stored=KEY_POOL)
     elif situation == "no_keys":
-        case.delete(delete_request([]), stored=keys)
+        case.delete(delete_request([]), stored=KEY_POOL)
     else:
-        case.delete(delete_request(keys, auth=AuthSpec(AuthKind.OTHER_ACCOUNT)), stored=keys)
+        case.delete(delete_request(keys, auth=AuthSpec(AuthKind.OTHER_ACCOUNT)), stored=KEY_POOL)
 
 
 @pytest.mark.throttling
