@@ -129,3 +129,13 @@ def write_summary(run_dir: Path, info: RunInfo, results: Sequence[CheckResult | 
     summary = build_summary(info, results)
     write_atomic(Path(run_dir) / SUMMARY_FILE, json.dumps(summary, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
     return summary
+
+
+def write_summary_sections(
+    run_dir: Path, info: RunInfo, results: Sequence[CheckResult | Mapping[str, Any]], sections: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``write_summary`` with further top-level keys after the counts (e.g. ``reference``: the reference-profile
+    check), each a section of its own that the verdict never reads."""
+    summary = {**build_summary(info, results), **sections}
+    write_atomic(Path(run_dir) / SUMMARY_FILE, json.dumps(summary, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
+    return summary
