@@ -60,7 +60,8 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b\d{8}T\d{6}Z\b"), "<date>"),
     (re.compile(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT\b"), "<date>"),
     (re.compile(r"\b[0-9a-fA-F]{16,}\b"), "<request-id>"),
-    (re.compile(r"\b\d+(-byte| bytes?\b| key\(s\)| keys?\b|(\.\d+)? ?(ms|s)\b)"), r"N\1"),
+    (re.compile(r"\b\d+(-byte| bytes?\b| key\(s\)| keys?\b)"), r"N\1"),
+    (re.compile(r"\b\d+(\.\d+)? ?(ms|s)\b"), r"N \2"),
 )
 
 
