@@ -3,6 +3,11 @@
 Every setting of the table in ``conformance.config`` is an ``--ossv-<name>`` option (secrets too,
 so that giving one is refused in one line by ``load_settings`` rather than by argparse); the others
 select checks, share the run id, name a baseline or a reference profile, turn the progress line on, pick the driver.
+
+The reference options (``--ossv-reference``, ``--ossv-record-reference``, ``--ossv-fail-on-reference-diff``)
+are plain run options like the baseline, not rows of the settings table: they name this invocation's
+comparison, not a property of the target, so they have no business in ``replay`` or ``matrix`` (which load
+the settings too), and a ``record_reference`` in a shared TOML file would overwrite the profile on every run.
 """
 
 from __future__ import annotations
