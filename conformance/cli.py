@@ -5,7 +5,8 @@ first (a bad setting is one line and exit 2, never a traceback), then hands pyte
 options. Its setting flags (``--endpoint``, ``--profile``, ...) come from the settings table
 (``conformance.config.RUN_SETTINGS``), the profile and driver names from ``conformance.profiles``
 and ``conformance.drivers``. Exit codes: 0 conformant, 1 non-conformance found, 2 the harness
-could not judge.
+could not judge, 6 conformant but an OBSERVE answer differs from ``--reference`` (only with
+``--fail-on-reference-diff``; pytest's own codes are 3 to 5).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from conformance.config import CONFIG_ENV, RUN_SETTINGS, ConfigError, Settings, 
 from conformance.drivers import DEFAULT_DRIVER, DRIVERS, SDK
 
 EXIT_ERROR = 2
+EXIT_REFERENCE_DIFF = 6  # conformant, but an OBSERVE answer differs from --reference (with --fail-on-reference-diff)
+EXIT_CODES = (0, 1, EXIT_ERROR, EXIT_REFERENCE_DIFF)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,6 +54,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--seed", type=int, help="Hypothesis seed (printed on every run)")
     run.add_argument("--baseline", help="compare with this earlier results directory; exit 1 on regression")
+    run.add_argument(
+        "--reference",
+        metavar="FILE",
+        help="list every OBSERVE answer that differs from this reference profile ('emulator': the bundled emulator's)",
+    )
+    run.add_argument("--record-reference", metavar="FILE", help="write this run's OBSERVE answers as a reference profile")
+    run.add_argument(
+        "--fail-on-reference-diff",
+        action="store_true",
+        help=f"exit {EXIT_REFERENCE_DIFF} instead of 0 when an answer differs from the --reference profile",
+    )
     run.add_argument("--expectations", help="expectations TOML for this target (default: expectations/<target>.toml)")
     run.add_argument("--driver", choices=DRIVERS, default=DEFAULT_DRIVER, help="send through the raw client or the official SDK")
     run.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failing check")
@@ -107,6 +121,12 @@ def _run_args(ns: argparse.Namespace) -> tuple[dict[str, object], list[str]]:
         args += ["--hypothesis-seed", str(ns.seed)]
     if ns.baseline:
         args += ["--ossv-baseline", ns.baseline]
+    if ns.reference:
+        args += ["--ossv-reference", ns.reference]
+    if ns.record_reference:
+        args += ["--ossv-record-reference", ns.record_reference]
+    if ns.fail_on_reference_diff:
+        args += ["--ossv-fail-on-reference-diff"]
     if ns.expectations:
         args += ["--ossv-expectations", ns.expectations]
     if ns.exitfirst:
@@ -139,12 +159,36 @@ def preflight(settings: Settings) -> str | None:
     return None
 
 
+def reference_problem(ns: argparse.Namespace) -> str | None:
+    """The reference options checked before anything runs: a bad file is one line, not a finished run."""
+    if ns.fail_on_reference_diff and not ns.reference:
+        return "--fail-on-reference-diff needs --reference FILE"
+    if ns.reference:
+        from conformance.reporting.reference import ReferenceError, load_reference
+
+        try:
+            load_reference(ns.reference)
+        except ReferenceError as err:
+            return str(err)
+    if ns.record_reference:
+        from pathlib import Path
+
+        parent = Path(ns.record_reference).resolve().parent
+        if not parent.is_dir():
+            return f"--record-reference {ns.record_reference}: no such directory: {parent}"
+    return None
+
+
 def run(ns: argparse.Namespace) -> int:
     overrides, args = _run_args(ns)
     try:
         settings = load_settings({k: v for k, v in overrides.items()})
     except ConfigError as err:
         sys.stderr.write(f"ossv-conformance: {err}\n")
+        return EXIT_ERROR
+    problem = reference_problem(ns)
+    if problem:
+        sys.stderr.write(f"ossv-conformance: {problem}\n")
         return EXIT_ERROR
     problem = preflight(settings)
     if problem:
@@ -160,7 +204,7 @@ def run(ns: argparse.Namespace) -> int:
     import pytest
 
     code = int(pytest.main(args))
-    return code if code in (0, 1, 2) else EXIT_ERROR
+    return code if code in EXIT_CODES else EXIT_ERROR
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -145,21 +145,24 @@ def judge_answer(expectation: Expectation, response: ReceivedResponse) -> tuple[
         # a valid request refused: blame what made it special (a presigned URL, 500 keys, absent keys)
         verdicts.extend(Verdict(r, False, "a 2xx for this valid request", seen) for r in expectation.success_checks)
     else:
-        target = observations if expectation.level is Level.OBSERVE else verdicts
-        target.append(Verdict(expectation.requirement, primary_ok, expectation.describe(), seen))
+        if expectation.level is Level.OBSERVE:
+            observations.append(Verdict(expectation.requirement, primary_ok, expectation.describe(), seen, expectation.family))
+        else:
+            verdicts.append(Verdict(expectation.requirement, primary_ok, expectation.describe(), seen))
         verdicts.extend(Verdict(r, True, "a 2xx for this valid request", seen) for r in expectation.success_checks)
     for req_id, alternatives in expectation.secondary:
         ok = any(_matches(a, response) for a in alternatives)
         verdicts.append(Verdict(req_id, ok, " | ".join(a.describe() for a in alternatives), seen))
     for req_id in expectation.observe:
         if req_id != expectation.requirement:
-            observations.append(Verdict(req_id, True, "recorded", seen))
+            observations.append(Verdict(req_id, True, "recorded", seen, expectation.family))
     verdicts.extend(judge_conventions(response))
+    # these two describe the surface of the answer itself, so the answer (status and code) is their family
     request_id = response.header("x-oss-request-id")
     if request_id:
-        observations.append(Verdict("DV-OBS-REQUEST-ID-FORMAT", True, "recorded", request_id_format(request_id)))
+        observations.append(Verdict("DV-OBS-REQUEST-ID-FORMAT", True, "recorded", request_id_format(request_id), seen))
     if response.status >= 400:
-        observations.append(Verdict("DV-OBS-ERROR-FORMAT", True, "recorded", error_dialect(response)[0]))
+        observations.append(Verdict("DV-OBS-ERROR-FORMAT", True, "recorded", error_dialect(response)[0], seen))
     return verdicts, observations
 
 

@@ -49,6 +49,7 @@ from conformance.signing import header_value
 
 MEMBERS = ("indexName", "keys")
 VALID_VARIANTS = frozenset({AuthKind.PRESIGNED, AuthKind.STS, AuthKind.STS_PRESIGNED})
+VALID_FAMILY = "valid"
 
 
 @dataclass(frozen=True)
@@ -90,12 +91,18 @@ ANY_4XX = Allowed("4xx")
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a request: documented (with its documented answer) or not."""
+    """One thing wrong with a request: documented (with its documented answer) or not.
+
+    ``family`` names the kind of problem without the values drawn for it (``keys:duplicates``, not
+    "13 entries"): two runs with different seeds give the same family to the same kind of request,
+    so reference profiles can key what an endpoint answered by it.
+    """
 
     requirement: str
     documented: bool
     answer: Allowed
     detail: str = ""
+    family: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,7 @@ class Expectation:
     requested: frozenset[str] = frozenset()  # every key string any reading of the body names
     notes: tuple[str, ...] = ()  # the problems that applied, for the report
     success_checks: tuple[str, ...] = field(default=())  # MUST ids that hold iff a valid request gets a 2xx
+    family: str = VALID_FAMILY  # the request's input family: its problems' families, sorted, joined by " + "
 
     @property
     def level(self) -> Level:
@@ -166,24 +174,26 @@ def auth_problems(auth: AuthSpec) -> list[Problem]:
     kind = auth.kind
     if kind.is_valid:
         return []
+    family = f"auth:{kind.value}" + (f":{auth.detail}" if auth.detail else "")  # details are a fixed list
     if kind is AuthKind.TAMPERED_BODY_MD5:  # a correct signature over a Content-MD5 of other bytes
-        return [Problem("DV-CONTENT-MD5", True, Allowed(400, INVALID_DIGEST), "signed Content-MD5 of other bytes")]
+        return [Problem("DV-CONTENT-MD5", True, Allowed(400, INVALID_DIGEST), "signed Content-MD5 of other bytes", family)]
     if kind is AuthKind.NONE:
-        return [Problem("DV-AUTH-REQUIRED", True, Allowed(403, ACCESS_DENIED), "no authentication")]
+        return [Problem("DV-AUTH-REQUIRED", True, Allowed(403, ACCESS_DENIED), "no authentication", family)]
     if kind is AuthKind.OTHER_ACCOUNT:
-        return [Problem("DV-AUTH-PERMISSION", True, Allowed(403, ACCESS_DENIED), "another account's key")]
+        return [Problem("DV-AUTH-PERMISSION", True, Allowed(403, ACCESS_DENIED), "another account's key", family)]
     if kind in (AuthKind.SKEWED_PAST, AuthKind.SKEWED_FUTURE) and abs(auth.skew_seconds) < SURE_SKEW_S:
         if auth.skew_seconds == 0:
             return []
-        return [Problem("DV-OBS-AUTH-CODE", False, ANY_4XX, f"clock skew of {auth.skew_seconds} s")]
-    return [Problem("DV-AUTH-INVALID", True, ANY_4XX, f"signature: {kind.value}")]
+        return [Problem("DV-OBS-AUTH-CODE", False, ANY_4XX, f"clock skew of {auth.skew_seconds} s", f"{family}:small")]
+    return [Problem("DV-AUTH-INVALID", True, ANY_4XX, f"signature: {kind.value}", family)]
 
 
 def header_problems(headers: tuple[tuple[str, str], ...], body: bytes) -> list[Problem]:
     problems = []
     content_type = header_value(headers, "content-type")
     if content_type != "application/json":
-        problems.append(Problem("DV-OBS-HEADERS", False, ANY_4XX, f"Content-Type {content_type!r}"))
+        shown = "absent" if content_type is None else repr(content_type)
+        problems.append(Problem("DV-OBS-HEADERS", False, ANY_4XX, f"Content-Type {content_type!r}", f"content-type:{shown}"))
     md5 = header_value(headers, "content-md5")
     if md5 is not None:
         digest = hashlib.md5(body).digest()
@@ -193,11 +203,14 @@ def header_problems(headers: tuple[tuple[str, str], ...], body: bytes) -> list[P
         except (binascii.Error, ValueError):
             sent = b""
         if not value:
-            problems.append(Problem("DV-OBS-HEADERS", False, ANY_4XX, "empty Content-MD5"))
+            problems.append(Problem("DV-OBS-HEADERS", False, ANY_4XX, "empty Content-MD5", "content-md5:empty"))
         elif len(sent) != len(digest):
-            problems.append(Problem("DV-CONTENT-MD5", True, ANY_4XX, "Content-MD5 that is not base64 of 16 bytes"))
+            problems.append(
+                Problem("DV-CONTENT-MD5", True, ANY_4XX, "Content-MD5 that is not base64 of 16 bytes", "content-md5:not-16-bytes")
+            )
         elif sent != digest:
-            problems.append(Problem("DV-CONTENT-MD5", True, Allowed(400, INVALID_DIGEST), "Content-MD5 of other bytes"))
+            answer = Allowed(400, INVALID_DIGEST)
+            problems.append(Problem("DV-CONTENT-MD5", True, answer, "Content-MD5 of other bytes", "content-md5:other-bytes"))
     return problems
 
 
@@ -206,43 +219,81 @@ def _key_length_documented(key: str) -> bool:
     return 0 < len(key) <= MAX_KEY_CHARS and len(key.encode("utf-8", "surrogatepass")) <= MAX_KEY_CHARS
 
 
+def _key_length_family(key: str) -> str:
+    """Which side of the documented key length a key falls on ("" within it): servers differ on each."""
+    if not key:
+        return "key:empty"
+    if len(key) > MAX_KEY_CHARS:
+        return "key:over-1024-characters"
+    if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_CHARS:
+        return "key:over-1024-bytes"
+    return ""
+
+
+def _json_type(value: Any) -> str:
+    """The JSON type of a member's value, as a family word (``ill-typed`` says too little: servers bind types)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list-with-non-strings"
+    return "object"
+
+
 def member_problems(obj: dict[str, Any], world: World) -> tuple[list[Problem], frozenset[str] | None, bool]:
     """Every problem of one reading of the body object, the unique keys it names (None if it names
     none usable), and whether it names an index."""
     problems: list[Problem] = []
     unknown = [name for name in obj if name not in MEMBERS]
     if unknown:
-        problems.append(Problem("DV-OBS-UNKNOWN-MEMBERS", False, ANY_4XX, f"members {unknown[:3]}"))
+        cased = any(name.lower() in (m.lower() for m in MEMBERS) for name in unknown)
+        family = "members:name-case" if cased else "members:unknown"
+        problems.append(Problem("DV-OBS-UNKNOWN-MEMBERS", False, ANY_4XX, f"members {unknown[:3]}", family))
 
     unique: frozenset[str] | None = None
     if "keys" not in obj:
-        problems.append(Problem("DV-KEYS-REQUIRED", True, Allowed(400, PARAM_INVALID), "no keys member"))
+        problems.append(Problem("DV-KEYS-REQUIRED", True, Allowed(400, PARAM_INVALID), "no keys member", "keys:missing"))
     else:
         keys_value = obj["keys"]
         if not isinstance(keys_value, list) or not all(isinstance(k, str) for k in keys_value):
             # A server that binds the body to typed fields reports a type mismatch as a JSON error;
             # the documentation does not say which of its two 400 codes a wrong type gets.
-            problems.append(Problem("DV-KEYS-TYPE", True, Allowed(400, (PARAM_INVALID, MALFORMED_JSON)), "keys ill-typed"))
+            answer = Allowed(400, (PARAM_INVALID, MALFORMED_JSON))
+            problems.append(Problem("DV-KEYS-TYPE", True, answer, "keys ill-typed", f"keys:{_json_type(keys_value)}"))
         else:
             unique = frozenset(keys_value)
             if not unique:
-                problems.append(Problem("DV-KEYS-EMPTY", True, Allowed(400, PARAM_INVALID), "zero keys"))
+                problems.append(Problem("DV-KEYS-EMPTY", True, Allowed(400, PARAM_INVALID), "zero keys", "keys:none"))
             elif len(unique) > MAX_UNIQUE_KEYS:
                 # over the limit whatever duplicates do: the count of unique keys is certain
-                problems.append(Problem("DV-LIMIT-501", True, Allowed(400, PARAM_INVALID), f"{len(unique)} unique keys"))
+                answer = Allowed(400, PARAM_INVALID)
+                problems.append(Problem("DV-LIMIT-501", True, answer, f"{len(unique)} unique keys", "keys:over-500-unique"))
             elif len(keys_value) != len(unique):
-                problems.append(Problem("DV-OBS-DUPLICATES", False, ANY_4XX, "duplicate keys"))
+                problems.append(Problem("DV-OBS-DUPLICATES", False, ANY_4XX, "duplicate keys", "keys:duplicates"))
                 if len(keys_value) > MAX_UNIQUE_KEYS:
-                    problems.append(Problem("DV-OBS-RAW-OVER-500", False, ANY_4XX, f"{len(keys_value)} entries"))
-            if any(not _key_length_documented(k) for k in unique):
-                problems.append(Problem("DV-OBS-KEY-LENGTH", False, ANY_4XX, "a key outside 1..1024 characters"))
+                    problems.append(
+                        Problem("DV-OBS-RAW-OVER-500", False, ANY_4XX, f"{len(keys_value)} entries", "keys:over-500-entries")
+                    )
+            outside = sorted({f for f in map(_key_length_family, unique) if f})
+            if outside:
+                problems.append(
+                    Problem("DV-OBS-KEY-LENGTH", False, ANY_4XX, "a key outside 1..1024 characters", " + ".join(outside))
+                )
 
     index_name = obj.get("indexName")
     named = isinstance(index_name, str) and bool(index_name)
     if not named:
-        problems.append(Problem("DV-OBS-INDEXNAME", False, ANY_4XX, "indexName missing, empty or ill-typed"))
+        shape = "missing" if "indexName" not in obj else "empty" if index_name == "" else _json_type(index_name)
+        family = f"index-name:{shape}"
+        problems.append(Problem("DV-OBS-INDEXNAME", False, ANY_4XX, "indexName missing, empty or ill-typed", family))
     elif world.bucket_exists and (not world.index_exists or (world.index is not None and index_name != world.index)):
-        problems.append(Problem("DV-NO-SUCH-INDEX", True, Allowed(404, NO_SUCH_INDEX), "the index does not exist"))
+        family = "index:missing" if not world.index_exists else "index:another"
+        problems.append(Problem("DV-NO-SUCH-INDEX", True, Allowed(404, NO_SUCH_INDEX), "the index does not exist", family))
     return problems, unique, named
 
 
@@ -271,7 +322,7 @@ def _object_interpretations(value: Any, world: World) -> list[_Interpretation]:
         # valid JSON without the documented object: a request without members; which of the two
         # 400 codes a server gives it is not documented
         answer = Allowed(400, (PARAM_INVALID, MALFORMED_JSON))
-        return [_Interpretation((Problem("DV-KEYS-REQUIRED", True, answer, "not an object"),))]
+        return [_Interpretation((Problem("DV-KEYS-REQUIRED", True, answer, "not an object", f"body:{_json_type(value)}"),))]
     out = []
     for reading in _member_readings(value):
         problems, unique, named = member_problems(reading, world)
@@ -286,11 +337,12 @@ def _body_interpretations(body: bytes, world: World) -> tuple[list[_Interpretati
     parsed = classify(body)
     if parsed.cls is BodyClass.MALFORMED:
         answer = ANY_4XX if parsed.empty else Allowed(400, MALFORMED_JSON)
-        return [_Interpretation((Problem("DV-MALFORMED-JSON", True, answer, parsed.reason),))], _string_literals(body)
+        family = "body:empty" if parsed.empty else "body:malformed"  # the reason names positions: not a family
+        return [_Interpretation((Problem("DV-MALFORMED-JSON", True, answer, parsed.reason, family),))], _string_literals(body)
     if parsed.cls is BodyClass.VALID:
         return _object_interpretations(parsed.value, world), frozenset(_key_strings(parsed.value))
     # ambiguous: a parser may reject it (any 4xx), or read it one of the ways listed
-    doubt = Problem("DV-OBS-AMBIGUOUS-JSON", False, ANY_4XX, parsed.reason)
+    doubt = Problem("DV-OBS-AMBIGUOUS-JSON", False, ANY_4XX, parsed.reason, _ambiguity_family(parsed.reason))
     out = [_Interpretation((doubt,))]
     requested: set[str] = set()
     for reading in parsed.readings:
@@ -298,8 +350,17 @@ def _body_interpretations(body: bytes, world: World) -> tuple[list[_Interpretati
         for interpretation in _object_interpretations(reading, world):
             out.append(_Interpretation((*interpretation.problems, doubt), interpretation.deletes))
     if len(out) == 1:  # no reading at all: nothing could be a success
-        out = [_Interpretation((Problem("DV-MALFORMED-JSON", True, ANY_4XX, parsed.reason),))]
+        out = [_Interpretation((Problem("DV-MALFORMED-JSON", True, ANY_4XX, parsed.reason, doubt.family),))]
     return out, frozenset(requested)
+
+
+_AMBIGUITIES = (("UTF-8 BOM", "json:bom"), ("duplicate member", "json:duplicate-member"),
+                ("lone surrogate", "json:lone-surrogate"), ("nesting deeper", "json:deep-nesting"))
+
+
+def _ambiguity_family(reason: str) -> str:
+    """The kind of RFC 8259 latitude, without the member name or depth the reason names."""
+    return next((family for prefix, family in _AMBIGUITIES if reason.startswith(prefix)), "json:ambiguous")
 
 
 # --- deciding ----------------------------------------------------------------------------------
@@ -331,7 +392,7 @@ def expect_delete(*, auth: AuthSpec, headers: tuple[tuple[str, str], ...], body:
     """The expectation for one DeleteVectors request, from the bytes that were sent."""
     common: list[Problem] = auth_problems(auth)
     if not world.bucket_exists:
-        common.append(Problem("DV-NO-SUCH-BUCKET", True, Allowed(404), "the bucket does not exist"))
+        common.append(Problem("DV-NO-SUCH-BUCKET", True, Allowed(404), "the bucket does not exist", "bucket:missing"))
     common += header_problems(headers, body)
     bodies, requested = _body_interpretations(body, world)
     interpretations = [_Interpretation((*common, *b.problems), b.deletes) for b in bodies]
@@ -343,6 +404,7 @@ def _decide(interpretations: list[_Interpretation], requested: frozenset[str], w
     every = [p for i in interpretations for p in i.problems]
     notes = tuple(dict.fromkeys(p.detail or p.requirement for p in every))
     observe = tuple(dict.fromkeys(p.requirement for p in every if not p.documented))
+    family = request_family(interpretations, auth)
 
     if not every:  # a valid request
         success = alternatives[0]
@@ -353,7 +415,7 @@ def _decide(interpretations: list[_Interpretation], requested: frozenset[str], w
             checks.append("DV-LIMIT-500")
         if any(s - world.stored_keys for s in success.deletes):
             checks.append("DV-ABSENT-KEYS-OK")
-        return Expectation("DV-SUCCESS-204", alternatives, requested=requested, success_checks=tuple(checks))
+        return Expectation("DV-SUCCESS-204", alternatives, requested=requested, success_checks=tuple(checks), family=family)
 
     if not any(a.is_success for a in alternatives):
         # rejected for sure; blame the first documented problem
@@ -369,10 +431,21 @@ def _decide(interpretations: list[_Interpretation], requested: frozenset[str], w
             elif first.requirement == "DV-CONTENT-MD5" and first.answer == ANY_4XX:
                 observe_code = ("DV-OBS-HEADERS",)
             return Expectation(
-                first.requirement, alternatives, observe=observe_code, secondary=secondary, requested=requested, notes=notes
+                first.requirement,
+                alternatives,
+                observe=observe_code,
+                secondary=secondary,
+                requested=requested,
+                notes=notes,
+                family=family,
             )
         return Expectation(
-            first.requirement, alternatives, observe=(*observe, "DV-OBS-PRECEDENCE"), requested=requested, notes=notes
+            first.requirement,
+            alternatives,
+            observe=(*observe, "DV-OBS-PRECEDENCE"),
+            requested=requested,
+            notes=notes,
+            family=family,
         )
 
     # some reading is rejected only where the documentation is silent: OBSERVE, effect still judged
@@ -384,4 +457,15 @@ def _decide(interpretations: list[_Interpretation], requested: frozenset[str], w
         observe=(*observe, *(["DV-OBS-PRECEDENCE"] if several else [])),
         requested=requested,
         notes=notes,
+        family=family,
     )
+
+
+def request_family(interpretations: list[_Interpretation], auth: AuthSpec) -> str:
+    """The request's input family, with no drawn value in it: per reading of the request (in the order the
+    readings are made, so "the first duplicate names another index" and "the last one does" differ), its
+    problems' families sorted and joined by " + " ("valid" for none, with the signing variant unless it is
+    the plain header signature); readings joined by " | "."""
+    valid = VALID_FAMILY if auth.kind is AuthKind.HEADER else f"{VALID_FAMILY} ({auth.kind.value})"
+    labels = [" + ".join(sorted({p.family or p.requirement for p in i.problems})) or valid for i in interpretations]
+    return " | ".join(labels) or valid

@@ -25,13 +25,24 @@ class _Failure:
     case: dict[str, Any] = field(default_factory=dict)
 
 
+UNLABELLED = "(unlabelled)"  # the family of an observation made outside a judged request (e.g. during setup)
+MAX_ANSWERS = 50
+MAX_FAMILIES = 200
+
+
 @dataclass
 class _Observation:
     seen: dict[str, str] = field(default_factory=dict)  # what was observed -> one example of it
+    families: dict[str, set[str]] = field(default_factory=dict)  # input family -> what it was answered
 
-    def add(self, observed: str, example: str) -> None:
-        if observed not in self.seen and len(self.seen) < 50:
+    def add(self, observed: str, example: str, family: str = "") -> None:
+        if observed not in self.seen and len(self.seen) < MAX_ANSWERS:
             self.seen[observed] = example
+        family = family or UNLABELLED
+        if family in self.families or len(self.families) < MAX_FAMILIES:
+            answers = self.families.setdefault(family, set())
+            if len(answers) < MAX_ANSWERS:
+                answers.add(observed)
 
 
 class Recorder:
@@ -80,7 +91,7 @@ class Recorder:
     def record(self, verdicts: list[Verdict], observations: list[Verdict] | None = None) -> None:
         """Keep verdicts; raise at once if one fails at a binding level."""
         for obs in observations or []:
-            self.observations.setdefault(obs.requirement, _Observation()).add(obs.observed, self.example)
+            self.observations.setdefault(obs.requirement, _Observation()).add(obs.observed, self.example, obs.family)
         raising: list[Verdict] = []
         for verdict in verdicts:
             if verdict.ok:
@@ -156,6 +167,7 @@ class Recorder:
                     example=next(iter(obs.seen.values())),
                     message="recorded, not judged",
                     worker=self.worker,
+                    by_family={family: sorted(answers) for family, answers in sorted(obs.families.items())},
                 )
             )
         return out

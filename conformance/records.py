@@ -228,11 +228,14 @@ class CheckResult:
     exchanges: list[dict[str, Any]] = field(default_factory=list)  # Exchange.to_json() values
     reproduction: dict[str, Any] = field(default_factory=dict)  # seed, blob, replay command
     worker: str = "main"
+    by_family: dict[str, list[str]] = field(default_factory=dict)  # OBSERVE: input family -> the answers it got
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["level"] = self.level.value
         data["outcome"] = self.outcome.value
+        if not self.by_family:  # only OBSERVE records carry it; the others keep their old shape
+            del data["by_family"]
         return data
 
 
@@ -248,6 +251,7 @@ class Verdict:
     ok: bool
     expected: str
     observed: str
+    family: str = ""  # an observation's input family (e.g. "keys:duplicates"): what a reference profile keys it by
 
 
 RAW, SDK = "raw", "sdk"  # the drivers' names, spelled once (flags, summary.json, the matrix's columns, the catalog)

@@ -74,6 +74,8 @@ def pytest_configure(config: pytest.Config) -> None:
         problem = sdk_available()
         if problem:
             raise pytest.UsageError(f"--ossv-driver sdk: {problem}")
+    if state.is_controller:
+        _reference_options(config, state)
     config.stash[STATE] = state
     if given is None:
         _catch_interrupts(state)
@@ -88,6 +90,23 @@ def pytest_configure(config: pytest.Config) -> None:
     profiles.activate(settings.profile, str(Path(".hypothesis") / "examples"))
     if state.is_controller:
         install_progress(config, state, show=bool(config.getoption("ossv_progress")))
+
+
+def _reference_options(config: pytest.Config, state: RunState) -> None:
+    """Load ``--ossv-reference`` now: a missing or malformed file stops the run before it starts."""
+    from conformance.reporting.reference import ReferenceError, load_reference
+
+    spec = config.getoption("ossv_reference")
+    state.fail_on_reference_diff = bool(config.getoption("ossv_fail_on_reference_diff"))
+    if state.fail_on_reference_diff and not spec:
+        raise pytest.UsageError("--ossv-fail-on-reference-diff needs --ossv-reference")
+    if spec:
+        try:
+            state.reference = load_reference(str(spec))
+        except ReferenceError as err:
+            raise pytest.UsageError(str(err)) from None
+    record = config.getoption("ossv_record_reference")
+    state.record_reference = Path(record).resolve() if record else None
 
 
 def _catch_interrupts(state: RunState) -> None:

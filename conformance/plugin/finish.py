@@ -2,15 +2,19 @@
 
 Exit status: 0 conformant, 1 not conformant, 2 could not judge (also after an interruption, a
 usage or internal error); with ``--ossv-baseline``, a regression against that results directory
-makes it at least 1, an unreadable baseline 2. The code is decided after the merge and the
+makes it at least 1, an unreadable baseline 2. With ``--ossv-reference``, OBSERVE answers that
+differ from the reference profile are listed (``summary.json`` ``reference``), never a failure;
+``--ossv-fail-on-reference-diff`` turns an otherwise conformant run's 0 into 6 (3 to 5 are pytest's
+own codes, so 6 cannot be mistaken for one of them). The code is decided after the merge and the
 first ``summary.json`` (the baseline comparison reads it) and then recorded in ``summary.json``
-and ``report.html``. The summary table and one line per failing check are printed last.
+and ``report.html``. ``--ossv-record-reference`` then writes this run's profile. The summary table
+and one line per failing check are printed last.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
 
 EXIT_BY_VERDICT = {"conformant": 0, "not-conformant": 1, "inconclusive": 2}
 EXIT_CANNOT_JUDGE = 2
+EXIT_REFERENCE_DIFF = 6  # only with --ossv-fail-on-reference-diff, and only instead of 0
 _CANNOT_JUDGE = (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR)
 
 
@@ -76,6 +81,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def _finalize(state: RunState, session: pytest.Session, exitstatus: int) -> int:
     from conformance.reporting.finalize import finalize_run
     from conformance.reporting.merge import read_results
+    from conformance.reporting.reference import check_reference, differs, render_reference_text
     from conformance.reporting.terminal import render_summary_table
 
     if not state.filtered and exitstatus != pytest.ExitCode.INTERRUPTED:
@@ -100,17 +106,55 @@ def _finalize(state: RunState, session: pytest.Session, exitstatus: int) -> int:
             code = EXIT_CANNOT_JUDGE
         if baseline is not None:
             code = max(code, baseline.compare())
+        if code == 0 and state.fail_on_reference_diff and differs(summary.get("reference")):
+            code = EXIT_REFERENCE_DIFF
         return code
 
-    summary = finalize_run(state.run_dir, _run_info(state), exit_code)
-    text = render_summary_table(summary) + "\n" + _failure_lines(state) + f"seed: {state.seed}\nresults: {state.run_dir}\n"
+    reference = state.reference
+
+    def sections(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        return {"reference": check_reference(reference, results)} if reference is not None else {}
+
+    summary = finalize_run(state.run_dir, _run_info(state), exit_code, sections)
+    text = render_summary_table(summary)
+    if summary.get("reference"):
+        text += render_reference_text(summary["reference"])
+    text += "\n" + _failure_lines(state) + f"seed: {state.seed}\nresults: {state.run_dir}\n"
+    code = int(summary["run"]["exit_code"])
+    if state.record_reference is not None:
+        text, code = _record_reference(state, exitstatus, text, code)
     if session.config.pluginmanager.has_plugin("terminalreporter"):
         state.terminal_text = text  # printed last, by pytest_terminal_summary
     else:
         sys.stdout.write(text)
     if baseline is not None:
         baseline.report()
-    return int(summary["run"]["exit_code"])
+    return code
+
+
+def _record_reference(state: RunState, exitstatus: int, text: str, code: int) -> tuple[str, int]:
+    """Write ``--ossv-record-reference`` from the merged records (not after an interruption: it would be partial)."""
+    from conformance.redact import Redactor
+    from conformance.reporting.merge import read_results
+    from conformance.reporting.reference import ReferenceError, build_reference, write_reference
+
+    path = state.record_reference
+    assert path is not None
+    if exitstatus == pytest.ExitCode.INTERRUPTED:
+        return text + f"reference not recorded: the run was interrupted ({path})\n", code
+    meta = {
+        "suite_version": __version__,
+        "profile": state.settings.profile,
+        "seed": state.seed,
+        "driver": state.driver,
+        "target": state.settings.target,
+    }
+    try:
+        write_reference(path, build_reference(read_results(state.run_dir), meta), Redactor.of(state.settings.secrets).redact_text)
+    except ReferenceError as err:
+        sys.stderr.write(f"ossv-conformance: {err}\n")
+        return text, EXIT_CANNOT_JUDGE
+    return text + f"reference recorded: {path}\n", code
 
 
 def _run_info(state: RunState) -> RunInfo:

@@ -2,7 +2,12 @@
 
 Every setting of the table in ``conformance.config`` is an ``--ossv-<name>`` option (secrets too,
 so that giving one is refused in one line by ``load_settings`` rather than by argparse); the others
-select checks, share the run id, name a baseline, turn the progress line on, pick the driver.
+select checks, share the run id, name a baseline or a reference profile, turn the progress line on, pick the driver.
+
+The reference options (``--ossv-reference``, ``--ossv-record-reference``, ``--ossv-fail-on-reference-diff``)
+are plain run options like the baseline, not rows of the settings table: they name this invocation's
+comparison, not a property of the target, so they have no business in ``replay`` or ``matrix`` (which load
+the settings too), and a ``record_reference`` in a shared TOML file would overwrite the profile on every run.
 """
 
 from __future__ import annotations
@@ -31,6 +36,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ossv-run-id", dest="ossv_run_id", default=None, help="run id shared by all workers (set by the runner)")
     group.addoption("--ossv-baseline", dest="ossv_baseline", default=None, help="compare the run with this results directory")
     group.addoption("--ossv-progress", dest="ossv_progress", action="store_true", default=False, help="show a progress line")
+    group.addoption(
+        "--ossv-reference",
+        dest="ossv_reference",
+        default=None,
+        help="check every OBSERVE answer against this reference profile (a file, or 'emulator' for the bundled one)",
+    )
+    group.addoption(
+        "--ossv-record-reference", dest="ossv_record_reference", default=None, help="write this run's reference profile here"
+    )
+    group.addoption(
+        "--ossv-fail-on-reference-diff",
+        dest="ossv_fail_on_reference_diff",
+        action="store_true",
+        default=False,
+        help="an OBSERVE answer that differs from the reference makes a conformant run exit 6",
+    )
     group.addoption(
         "--ossv-suite", dest="ossv_suite", action="store_true", default=False, help="activate even if the suite path is not named"
     )

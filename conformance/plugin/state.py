@@ -28,6 +28,7 @@ from conformance.records import CheckResult
 if TYPE_CHECKING:
     from conformance.arenas import Keeper
     from conformance.recorder import Recorder
+    from conformance.reporting.reference import Reference
     from conformance.reporting.sink import EventSink
     from conformance.reporting.terminal import Progress
 
@@ -118,6 +119,9 @@ class RunState:
     filtered: bool  # -k, -m or --requirement: unmatched expectations entries are not an error then
     driver: str
     baseline: Path | None = None
+    reference: Reference | None = None  # --ossv-reference, loaded by the controller before anything runs
+    record_reference: Path | None = None
+    fail_on_reference_diff: bool = False
     tally: Tally = field(default_factory=Tally)
     progress: Progress | None = None
     sink: EventSink | None = None

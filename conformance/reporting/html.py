@@ -490,6 +490,8 @@ def render_html(summary: Mapping[str, Any], results: Sequence[CheckResult | Mapp
                 )
             )
 
+    out.append(render_reference_section(summary.get("reference")))
+
     # 3. Requirements.
     out.append("<h2>Requirements</h2>")
     rows = []
@@ -581,6 +583,51 @@ def render_html(summary: Mapping[str, Any], results: Sequence[CheckResult | Mapp
     settings = json.dumps(run.get("settings_redacted") or {}, indent=2, sort_keys=True, ensure_ascii=False)
     out.append(f"<details><summary>settings (redacted)</summary>{_pre(settings)}</details>")
     out.append("</body></html>\n")
+    return "".join(out)
+
+
+def render_reference_section(section: Mapping[str, Any] | None) -> str:
+    """``--reference``: the OBSERVE answers that differ from the reference profile (never failures), then the
+    families the reference never saw, folded; nothing without a reference."""
+    if not section:
+        return ""
+    diffs = list(section.get("differs") or [])
+    missing = list(section.get("not_in_reference") or [])
+    recorded = section.get("recorded") or {}
+    made = ", ".join(f"{k} {v}" for k, v in recorded.items() if v is not None)
+    out = [
+        f'<h2 id="reference">Differs from reference ({len(diffs)})</h2>',
+        f'<p>Reference <span class="mono">{e(section.get("source"))}</span> ({e(made)}): {len(diffs)} answer(s) differ, '
+        f"{int(section.get('matched', 0))} as in the reference, {len(missing)} in families the reference never saw. "
+        "Where the documentation is silent a difference is news, not a failure: the verdict does not change.</p>",
+    ]
+
+    def where(item: Mapping[str, Any]) -> str:
+        test = str(item.get("test"))
+        return '<span class="muted">every answer</span>' if test == "*" else f'<span class="mono">{e(test)}</span>'
+
+    if diffs:
+        rows = [
+            [
+                f'<span class="mono">{e(d.get("requirement"))}</span>',
+                where(d),
+                f'<span class="mono">{e(d.get("family"))}</span>',
+                e(" | ".join(d.get("answers") or [])),
+                e(" | ".join(d.get("reference") or [])),
+            ]
+            for d in diffs
+        ]
+        out.append(_simple_table(["requirement", "test", "input family", "answered", "reference answered"], rows))
+    else:
+        out.append('<p class="muted">No answer differs from the reference.</p>')
+    if missing:
+        rows = [
+            [f'<span class="mono">{e(m.get("requirement"))}</span>', where(m), f'<span class="mono">{e(m.get("family"))}</span>',
+             e(" | ".join(m.get("answers") or []))]
+            for m in missing
+        ]
+        table = _simple_table(["requirement", "test", "input family", "answered"], rows)
+        out.append(f"<details><summary>Not in reference ({len(missing)})</summary>{table}</details>")
     return "".join(out)
 
 

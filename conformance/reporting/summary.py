@@ -125,9 +125,15 @@ def _must_not_judged(
     return out
 
 
-def write_summary(run_dir: Path, info: RunInfo, results: Sequence[CheckResult | Mapping[str, Any]]) -> dict[str, Any]:
-    """Write ``<run_dir>/summary.json`` (atomically) and return what was written."""
-    summary = build_summary(info, results)
-    summary["requests"] = merged_requests(Path(run_dir))
+def write_summary(
+    run_dir: Path,
+    info: RunInfo,
+    results: Sequence[CheckResult | Mapping[str, Any]],
+    sections: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Write ``<run_dir>/summary.json`` (atomically) and return what was written: the summary, the run's
+    request accounting, and further top-level ``sections`` (e.g. ``reference``: the reference-profile
+    check), each a section of its own that the verdict never reads."""
+    summary = {**build_summary(info, results), "requests": merged_requests(Path(run_dir)), **(sections or {})}
     write_atomic(Path(run_dir) / SUMMARY_FILE, json.dumps(summary, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
     return summary

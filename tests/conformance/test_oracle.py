@@ -217,3 +217,39 @@ def test_two_or_three_problems_get_any_4xx_that_deletes_nothing(names: list[str]
     assert expectation.level is Level.MUST
     assert "DV-OBS-PRECEDENCE" in expectation.observe
     assert not any(a.deletes for a in expectation.alternatives)
+
+
+# --- input families: what reference profiles key an endpoint's answers by
+
+
+def test_a_family_names_the_kind_of_problem_never_a_drawn_value() -> None:
+    assert Req(valid()).expect().family == "valid"
+    assert Req(valid(), auth=AuthSpec(AuthKind.PRESIGNED)).expect().family == "valid (presigned)"
+    dup_a = Req(valid(keys=["doc-1", "doc-1"])).expect().family
+    dup_b = Req(valid(keys=["x", "y", "x", "y", "y"])).expect().family
+    assert dup_a == dup_b == "keys:duplicates"
+    assert Req(valid(keys=["a"] * 501)).expect().family == "keys:duplicates + keys:over-500-entries"
+    skews = {Req(valid(), auth=AuthSpec(AuthKind.SKEWED_PAST, skew_seconds=s)).expect().family for s in (1300, 4000)}
+    assert skews == {"auth:skewed_past"}
+    assert Req(valid(), auth=AuthSpec(AuthKind.WRONG_REGION, "us-west-1")).expect().family == "auth:wrong_region:us-west-1"
+    members = {Req(valid(**{name: 1})).expect().family for name in ("extra", "comment")}
+    assert members == {"members:unknown"}
+    assert Req(valid(), content_type=None).expect().family == "content-type:absent"
+    assert Req(b"{not json").expect().family == Req(b'{"keys": [}').expect().family == "body:malformed"
+
+
+def test_families_tell_apart_what_servers_may_answer_differently() -> None:
+    lengths = {
+        "": "key:empty",
+        "k" * 1025: "key:over-1024-characters",
+        "\u00e9" * 1000: "key:over-1024-bytes",  # 1000 code points, 2000 UTF-8 bytes: the characters-or-bytes question
+    }
+    for key, family in lengths.items():
+        assert Req(valid(keys=[key])).expect().family == family
+    names = {Req({"keys": ["doc-1"], **extra}).expect().family for extra in ({}, {"indexName": ""}, {"indexName": 5})}
+    assert names == {"index-name:missing", "index-name:empty", "index-name:number"}
+    # duplicate members: which one names another index decides what a last-wins parser deletes
+    first_other = b'{"indexName": "other", "indexName": "' + INDEX.encode() + b'", "keys": ["doc-1"]}'
+    last_other = b'{"indexName": "' + INDEX.encode() + b'", "indexName": "other", "keys": ["doc-1"]}'
+    assert Req(first_other).expect().family != Req(last_other).expect().family
+    assert "json:duplicate-member" in Req(first_other).expect().family

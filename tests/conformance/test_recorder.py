@@ -278,3 +278,14 @@ def test_declared_observe_requirements_appear_only_when_observed() -> None:
     rec = recorder(MUST, OBSERVE)
     _rec_passed(rec)
     assert set(end(rec)) == {MUST}
+
+
+def test_observations_keep_the_answers_of_each_input_family() -> None:
+    rec = recorder()
+    for family, seen in [("keys:duplicates", "204"), ("keys:duplicates", "400"), ("key:empty", "400"), ("", "refused")]:
+        rec.start_example("e")
+        rec.record([], observations=[Verdict(OBSERVE, True, "", seen, family)])
+    obs = end(rec)[OBSERVE]
+    assert obs.by_family == {"(unlabelled)": ["refused"], "key:empty": ["400"], "keys:duplicates": ["204", "400"]}
+    assert obs.to_json()["by_family"] == obs.by_family
+    assert "by_family" not in CheckResult("t", [MUST], Level.MUST, Outcome.PASS, 0.0).to_json()  # others keep their shape
