@@ -85,19 +85,21 @@ def explore(
     @given(diff_cases(key_prefix))
     def one(case: DiffCase) -> None:
         if stopped:
-            return  # the endpoint could not be judged: the run is over, nothing more is sent
+            raise stopped[0]  # the run is over (Ctrl-C, or the endpoint could not be judged): nothing more is sent
         try:
             outcome = pair.run(case)
-        except Exception as err:  # handed to the caller, who reports it in one line
+        except BaseException as err:  # handed to the caller, who reports it in one line (Ctrl-C: cleans up)
             stopped.append(err)
-            return
+            raise
         _record(found, outcome)
         if on_case is not None:
             on_case(outcome)
 
-    one()
-    if stopped:
-        raise stopped[0]
+    try:
+        one()
+    finally:
+        if stopped:  # whatever Hypothesis made of it, the first reason to stop is what the caller sees
+            raise stopped[0]
     return found
 
 

@@ -22,7 +22,7 @@ from conformance.config import ConfigError, environment
 from conformance.differential.cases import DiffCase
 from conformance.differential.options import EXAMPLES
 from conformance.differential.run import EXIT_CANNOT_JUDGE, Diff
-from conformance.differential.sides import SideSpec, opened
+from conformance.differential.sides import Side, SideSpec, opened
 from conformance.errors import HarnessError
 from conformance.naming import new_run_id
 
@@ -48,11 +48,13 @@ def diff_main(ns: argparse.Namespace, environ: Mapping[str, str] | None = None, 
     run_id = new_run_id()
     results = Path(ns.report_dir or Path("reports") / "diff" / f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{run_id}")
     diff = Diff(specs, settings, run_id, results.resolve(), stdout)
+    sides: list[Side] = []
+    code = EXIT_CANNOT_JUDGE
     try:
         with ExitStack() as stack:
-            diff.sides = tuple(
-                stack.enter_context(opened(spec, s, run_id, diff.ledger_dir)) for spec, s in zip(specs, settings, strict=True)
-            )
+            for spec, side_settings in zip(specs, settings, strict=True):
+                sides.append(stack.enter_context(opened(spec, side_settings, run_id, diff.ledger_dir)))
+            diff.sides = tuple(sides)
             if replaying is not None:
                 code = diff.replay(*replaying)
             else:
@@ -62,16 +64,19 @@ def diff_main(ns: argparse.Namespace, environ: Mapping[str, str] | None = None, 
                 if ns.shrink_budget is not None:
                     budget = ns.shrink_budget
                 code = diff.explore(seed, examples, budget)
-        problems = [f"side {s.label}: {p}" for s in diff.sides for p in s.problems]
-        for problem in problems:
-            sys.stderr.write(f"{PROG}: {problem}\n")
-        if problems:
-            diff.record_problems(problems)
-            return EXIT_CANNOT_JUDGE
-        return code
     except (ConfigError, HarnessError) as err:
         sys.stderr.write(f"{PROG}: {err}\n")
+        code = EXIT_CANNOT_JUDGE
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted (everything the run created was removed, or is listed below)\n")
+        code = EXIT_CANNOT_JUDGE
+    problems = [f"side {s.label}: {p}" for s in sides for p in s.problems]
+    for problem in problems:  # what the end could not remove or found changed: never hidden
+        sys.stderr.write(f"{PROG}: {problem}\n")
+    if problems:
+        diff.record_problems(problems)
         return EXIT_CANNOT_JUDGE
+    return code
 
 
 def _load_replay(path: str, kinds: list[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
