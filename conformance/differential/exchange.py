@@ -145,10 +145,11 @@ _NEEDS_STS = frozenset({AuthKind.STS, AuthKind.STS_PRESIGNED, AuthKind.MISSING_S
 def _missing_identity(target: Target, spec: RequestSpec) -> str | None:
     """Why this side cannot sign the request as asked (an identity it was not given), before anything is sent."""
     kind = spec.auth.kind
+    side = f"side {target.names.worker}"
     if kind in _NEEDS_STS and target.settings.sts is None:
-        return f"{kind.value} needs an STS identity (OSSV_STS_*), not configured"
+        return f"{side} has no STS identity (sts_access_key_id, sts_access_key_secret, sts_token) for {kind.value}"
     if kind is AuthKind.OTHER_ACCOUNT and target.settings.other is None:
-        return "other_account needs a second account (OSSV_OTHER_*), not configured"
+        return f"{side} has no second account (other_account_id, other_access_key_id, other_access_key_secret)"
     return None
 
 

@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from conformance import profiles
 from conformance.config import ConfigError, environment
 from conformance.differential.cases import DiffCase
+from conformance.differential.interrupt import deferred_interrupts
 from conformance.differential.options import EXAMPLES
 from conformance.differential.run import EXIT_CANNOT_JUDGE, Diff
 from conformance.differential.sides import Side, SideSpec, opened
@@ -52,6 +53,7 @@ def diff_main(ns: argparse.Namespace, environ: Mapping[str, str] | None = None, 
     code = EXIT_CANNOT_JUDGE
     try:
         with ExitStack() as stack:
+            diff.stop = stack.enter_context(deferred_interrupts())  # Ctrl-C stops between cases, then cleans up
             for spec, side_settings in zip(specs, settings, strict=True):
                 sides.append(stack.enter_context(opened(spec, side_settings, run_id, diff.ledger_dir)))
             diff.sides = tuple(sides)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from conformance.differential.cases import DiffCase
 from conformance.differential.compare import Difference, differences
 from conformance.differential.exchange import Arranged, Effect, NotSent, arrange
+from conformance.differential.interrupt import StopRequest
 from conformance.differential.normalise import Normalised, normalise
 from conformance.differential.sides import Side
 from conformance.records import Exchange
@@ -56,6 +57,7 @@ class Pair:
     cases: int = 0
     compared: int = 0
     not_sent: dict[str, int] = field(default_factory=dict)
+    stop: StopRequest = field(default_factory=StopRequest)
 
     @property
     def sides(self) -> tuple[Side, Side]:
@@ -67,6 +69,7 @@ class Pair:
 
     def run(self, case: DiffCase) -> Outcome:
         """Arrange, send, settle, compare; every index the case created is removed again."""
+        self.stop.check()  # Ctrl-C: no new case starts
         self.cases += 1
         arranged: list[Arranged] = []
         try:

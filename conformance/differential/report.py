@@ -130,10 +130,11 @@ def write_json(facts: RunFacts, data: dict[str, Any]) -> Path:
 
 def text(facts: RunFacts, found: Sequence[Found], totals: dict[str, Any]) -> list[str]:
     lines = [
-        f"{PROG}: a = {facts.descriptions[0]}, b = {facts.descriptions[1]}",
         f"seed {facts.seed} · {totals['cases_compared']} cases compared ({totals['cases_not_sent']} not sent) · "
         f"{totals['requests_under_test']} requests under test, {totals['requests_total']} requests in all",
     ]
+    for reason, count in sorted(totals.get("not_sent", {}).items()):
+        lines.append(f"not sent ({count}): {reason}")
     ids = kind_ids(found)
     if not ids:
         lines.append("no difference")

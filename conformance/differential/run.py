@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from conformance.config import Settings
 from conformance.differential.explore import Found, explore, merged, shrink
+from conformance.differential.interrupt import StopRequest
 from conformance.differential.pair import Outcome, Pair
 from conformance.differential.report import PROG, RunFacts, describe_case, text, to_json, write_json
 from conformance.differential.sides import Side, SideSpec
@@ -24,6 +25,7 @@ class Diff:
     results_dir: Path
     out: TextIO
     sides: tuple[Side, ...] = ()
+    stop: StopRequest = field(default_factory=StopRequest)
     data: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -36,7 +38,7 @@ class Diff:
 
     def _pair(self) -> Pair:
         a, b = self.sides
-        return Pair(a, b)
+        return Pair(a, b, stop=self.stop)
 
     def _facts(self, seed: int, examples: int) -> RunFacts:
         a, b = self.sides
@@ -59,7 +61,7 @@ class Diff:
     def explore(self, seed: int, examples: int, shrink_budget_s: float) -> int:
         pair = self._pair()
         prefix = self.key_prefix()
-        self._print(f"{PROG}: seed {seed}, {examples} cases; a = {self.sides[0].description}, b = {self.sides[1].description}")
+        self._print(f"{PROG}: a = {self.sides[0].description}, b = {self.sides[1].description}; seed {seed}, {examples} cases")
         found = explore(pair, examples, seed, prefix)
         explored = {"cases_compared": pair.compared, "cases_not_sent": pair.cases - pair.compared}
         kinds = merged(shrink(pair, f, shrink_budget_s, prefix) for f in found.values())

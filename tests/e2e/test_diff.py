@@ -72,6 +72,8 @@ def test_one_undocumented_option_changed_is_found_as_exactly_its_difference(opti
         case = DiffCase.from_json(record["case"])
         assert record["minimal"] and _minimal(option, case), run.explain()
         assert record["id"] in run.stdout and record["replay"] in run.stdout
+        written = (tmp_path / "report" / "diff.json").read_text(encoding="utf-8") + run.stdout + run.stderr
+        assert not [s for s in DIFF.secrets if s in written]  # exchanges and settings are recorded redacted
         replayed = command(tmp_path, *sides, shlex.split(record["replay"]))
         assert replayed.exit_code == 1, replayed.explain()
         assert f"reproduced: {expected}" in replayed.stdout, replayed.explain()
