@@ -81,6 +81,10 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--check", help="the check id (default: every failure of the run)")
     replay.add_argument("--config", help="TOML settings file for the target (default: as configured)")
 
+    from conformance.differential.options import add_arguments as add_diff_arguments
+
+    add_diff_arguments(sub.add_parser("diff", help="send the same generated cases to two endpoints and group what differs"))
+
     sub.add_parser("requirements", help="list the requirement catalog")
     sub.add_parser("settings", help="list every setting: TOML key, environment variable, default")
 
@@ -220,6 +224,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from conformance.replay import replay_main
 
             return replay_main(ns.run_dir, ns.check, ns.config)
+        if ns.command == "diff":
+            from conformance.differential.main import diff_main
+
+            return diff_main(ns)
         if ns.command == "requirements":
             from conformance.catalog import CATALOG
 

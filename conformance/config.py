@@ -534,6 +534,12 @@ class _Environment(Mapping[str, str]):
         return f"<environment: {len(self._inner)} variables>"
 
 
+def environment() -> Mapping[str, str]:
+    """The process environment, for a caller that reads settings under other names (``diff``'s sides with an
+    environment prefix); it prints as its size, never its values."""
+    return _Environment(os.environ)
+
+
 def _read_toml(path: Path, source: str) -> dict[str, object]:
     try:
         with path.open("rb") as handle:
