@@ -491,6 +491,7 @@ def render_html(summary: Mapping[str, Any], results: Sequence[CheckResult | Mapp
             )
 
     out.append(render_reference_section(summary.get("reference")))
+    out.append(render_requests_section(summary.get("requests")))
 
     # 3. Requirements.
     out.append("<h2>Requirements</h2>")
@@ -629,6 +630,44 @@ def render_reference_section(section: Mapping[str, Any] | None) -> str:
         table = _simple_table(["requirement", "test", "input family", "answered"], rows)
         out.append(f"<details><summary>Not in reference ({len(missing)})</summary>{table}</details>")
     return "".join(out)
+
+
+def render_requests_section(section: Mapping[str, Any] | None) -> str:
+    """What the run cost the endpoint: requests by purpose and operation, per judged example, the costliest
+    tests; nothing when no process reported (a run that died before its end)."""
+    if not section or not section.get("total"):
+        return ""
+    per = section.get("per_judged_example")
+    out = [
+        '<h2 id="requests">Requests</h2>',
+        _facts(
+            [
+                ("requests", f"{int(section['total']):,}"),
+                ("judged examples", f"{int(section.get('judged_examples') or 0):,}"),
+                ("per judged example", per if per is not None else "-"),
+                ("outside tests (buckets, canaries, teardown)", section.get("outside_tests", 0)),
+            ]
+        ),
+    ]
+    purposes = section.get("by_purpose") or {}
+    operations = section.get("by_operation") or {}
+    out.append(_simple_table(["purpose", "requests"], ([e(p), e(f"{int(n):,}")] for p, n in purposes.items())))
+    out.append(_simple_table(["operation", "requests"], ([e(o), e(f"{int(n):,}")] for o, n in operations.items())))
+    tests = sorted(section.get("by_test") or [], key=lambda t: -int(t.get("requests") or 0))
+    if tests:
+        rows = (
+            [
+                e(t.get("test_id")),
+                e(f"{int(t.get('requests') or 0):,}"),
+                e(t.get("judged_examples")),
+                e(t.get("per_judged_example") if t.get("per_judged_example") is not None else "-"),
+                e(", ".join(f"{k} {v}" for k, v in (t.get("by_purpose") or {}).items() if v)),
+            ]
+            for t in tests
+        )
+        table = _simple_table(["test", "requests", "judged examples", "per example", "by purpose"], rows)
+        out.append(f"<details><summary>By test ({len(tests)}), costliest first</summary>{table}</details>")
+    return "\n".join(out)
 
 
 def write_html(run_dir: Path, summary: Mapping[str, Any], results: Sequence[CheckResult | Mapping[str, Any]]) -> Path:

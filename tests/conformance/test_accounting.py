@@ -122,3 +122,15 @@ def test_the_terminal_line_says_purpose_and_cost_per_example() -> None:
          "judged_examples": 500, "per_judged_example": 2.47}
     )
     assert line == "Requests: 1,234 (600 under-test, 300 setup, 334 read-back), 2.47 per judged example (500 judged)"
+
+
+def test_the_html_report_shows_the_requests(tmp_path: Path) -> None:
+    from conformance.reporting.html import render_requests_section
+
+    a = Counter({("DeleteVectors", UNDER_TEST): 4, ("ListVectors", READ_BACK): 4})
+    write_process_requests(tmp_path, "main", a, {"test_x.py::t<1>": (a, 4)})
+    html = render_requests_section(merged_requests(tmp_path))
+    assert '<h2 id="requests">Requests</h2>' in html
+    assert "per judged example" in html and "<dd>2.0</dd>" in html
+    assert "test_x.py::t&lt;1&gt;" in html  # escaped
+    assert render_requests_section(merged_requests(tmp_path / "none")) == ""
