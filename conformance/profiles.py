@@ -75,7 +75,7 @@ def current() -> settings:
 
 def settings_for_stateful(active: settings) -> settings:
     """Stateful runs are long, each a sequence of steps of a few requests each: a sixth of the examples (at
-    least three), so the nightly profile's model fits a rate-limited endpoint's hour."""
+    least two), so the nightly profile's model fits a rate-limited endpoint's hour."""
     from hypothesis import settings
 
-    return settings(active, max_examples=max(3, active.max_examples // 6))
+    return settings(active, max_examples=max(2, active.max_examples // 6))
