@@ -73,9 +73,12 @@ def current() -> settings:
     return _active if _active is not None else build(DEFAULT)
 
 
+STATEFUL_CAP = 15  # runs of the stateful model at most: the nightly profile's fit a rate-limited endpoint's hour
+
+
 def settings_for_stateful(active: settings) -> settings:
     """Stateful runs are long, each a sequence of steps of a few requests each: a sixth of the examples (at
-    least two), so the nightly profile's model fits a rate-limited endpoint's hour."""
+    least two, at most STATEFUL_CAP), so the nightly profile fits a rate-limited endpoint's hour."""
     from hypothesis import settings
 
-    return settings(active, max_examples=max(2, active.max_examples // 6))
+    return settings(active, max_examples=min(STATEFUL_CAP, max(2, active.max_examples // 6)))

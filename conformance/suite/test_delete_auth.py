@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.authoring import Case, delete_request, profile, requirements
+from conformance.authoring import FAMILY_CAP, Case, delete_request, profile, requirements
 from conformance.records import AuthKind, AuthSpec
 from strategies.auth import auth_of_kind
 from strategies.keylists import KEY_POOL, pooled_key_lists
@@ -49,7 +49,7 @@ WRONG_KINDS = [k for k in AuthKind if not k.is_valid and k not in (AuthKind.NONE
     "DV-AUTH-INVALID", "DV-CONTENT-MD5", "DV-OBS-AUTH-CODE", "DV-OBS-HEADERS", "DV-REJECT-NO-EFFECT", "DV-NO-COLLATERAL"
 )
 @pytest.mark.parametrize("kind", WRONG_KINDS, ids=[k.value for k in WRONG_KINDS])
-@profile(5)
+@profile(5, cap=FAMILY_CAP)
 @given(data=st.data(), keys=pooled_key_lists(2))
 def test_delete_vectors_wrong_signatures_rejected(case: Case, kind: AuthKind, data: st.DataObject, keys: list[str]) -> None:
     auth = data.draw(auth_of_kind(kind), label="auth")

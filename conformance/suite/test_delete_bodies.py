@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from conformance.authoring import Arena, Case, profile, raw_delete, requirements
+from conformance.authoring import FAMILY_CAP, Arena, Case, profile, raw_delete, requirements
 from strategies.bodies import (
     AMBIGUOUS_JSON_FAMILIES,
     INVALID_JSON_FAMILIES,
@@ -41,7 +41,7 @@ def _drawn(
 @pytest.mark.wire_only
 @requirements("DV-MALFORMED-JSON", "DV-REJECT-NO-EFFECT", "DV-NO-COLLATERAL", "DV-ERROR-SHAPE")
 @pytest.mark.parametrize("family", sorted(INVALID_JSON_FAMILIES))
-@profile(5)
+@profile(5, cap=FAMILY_CAP)
 @given(data=st.data(), keys=pooled_key_lists(2))
 def test_delete_vectors_malformed_json_rejected(case: Case, family: str, data: st.DataObject, keys: list[str]) -> None:
     case.example(family=family, keys=keys)
@@ -51,7 +51,7 @@ def test_delete_vectors_malformed_json_rejected(case: Case, family: str, data: s
 @pytest.mark.wire_only
 @requirements("DV-OBS-AMBIGUOUS-JSON", "DV-MALFORMED-JSON", "DV-KEYS-REQUIRED", "DV-REJECT-NO-EFFECT", "DV-NO-COLLATERAL")
 @pytest.mark.parametrize("family", sorted(AMBIGUOUS_JSON_FAMILIES | NON_OBJECT_JSON_FAMILIES))
-@profile(5)
+@profile(5, cap=FAMILY_CAP)
 @given(data=st.data(), keys=pooled_key_lists(2))
 def test_delete_vectors_doubtful_json_judged_by_effect(case: Case, family: str, data: st.DataObject, keys: list[str]) -> None:
     """BOM, duplicate members, lone surrogates, deep nesting, top-level non-objects: parsers differ."""
@@ -64,7 +64,7 @@ def test_delete_vectors_doubtful_json_judged_by_effect(case: Case, family: str, 
     "DV-KEYS-TYPE", "DV-KEYS-REQUIRED", "DV-REJECT-NO-EFFECT", "DV-OBS-INDEXNAME", "DV-OBS-UNKNOWN-MEMBERS", "DV-NO-COLLATERAL"
 )
 @pytest.mark.parametrize("family", WRONG_TYPE_FAMILY_NAMES)
-@profile(5)
+@profile(5, cap=FAMILY_CAP)
 @given(data=st.data(), keys=pooled_key_lists(2))
 def test_delete_vectors_wrong_types_and_missing_members_rejected(
     case: Case, family: str, data: st.DataObject, keys: list[str]

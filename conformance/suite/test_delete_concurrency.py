@@ -90,7 +90,7 @@ def test_delete_vectors_concurrent_overlapping_deletes_remove_the_union(
 
 @pytest.mark.throttling
 @requirements("DV-THROTTLE-CODE", "DV-THROTTLE-PARTIAL", "DV-THROTTLE-RETRY", "DV-NO-COLLATERAL", "DV-DELETES-REQUESTED")
-@profile(2)
+@profile(2, cap=10)
 @given(stored=unique_key_lists(120, elements=ascii_keys()))
 def test_delete_vectors_throttled_batches_complete_on_retry(case: Case, stored: list[str]) -> None:
     """A burst of deletes (within the configured request budget): any throttling must be a 503
