@@ -143,24 +143,14 @@ def _run_args(ns: argparse.Namespace) -> tuple[dict[str, object], list[str]]:
 
 
 def preflight(settings: Settings) -> str | None:
-    """One signed request before anything else: an unreachable endpoint or refused credentials
-    is one line and exit 2, not a hundred identical errors."""
+    """One signed request before anything else (conformance/preflight.py); the bundled emulator needs none."""
     if settings.uses_emulator:
         return None
     from conformance.client import RawClient
-    from conformance.ops import list_vector_buckets_spec
+    from conformance.preflight import endpoint_problem
 
     with RawClient(settings) as client:
-        exchange = client.send(list_vector_buckets_spec("ossvc-preflight-", None))
-    if exchange.response is None:
-        return f"cannot reach {settings.endpoint}: {exchange.transport_error}"
-    status = exchange.response.status
-    if status in (401, 403):
-        from conformance.judge import error_code
-
-        code = error_code(exchange.response)
-        return f"the endpoint refused the configured credentials: {status}" + (f" {code}" if code else "")
-    return None
+        return endpoint_problem(settings, client)
 
 
 def reference_problem(ns: argparse.Namespace) -> str | None:

@@ -23,9 +23,8 @@ from conformance import launcher
 from conformance.client import RawClient
 from conformance.config import CONFIG_ENV, SETTINGS, ConfigError, Settings, load_settings
 from conformance.errors import HarnessError
-from conformance.judge import error_code
 from conformance.naming import Names
-from conformance.ops import list_vector_buckets_spec
+from conformance.preflight import endpoint_problem
 from conformance.ratelimit import RateBudget
 from conformance.target import Target
 
@@ -91,18 +90,6 @@ class SideSpec:
         return "the bundled emulator" if settings.uses_emulator else str(settings.endpoint)
 
 
-def preflight(settings: Settings, client: RawClient) -> str | None:
-    """One signed request first (as ``run`` does): unreachable or refused is one line, not a hundred errors."""
-    exchange = client.send(list_vector_buckets_spec("ossvc-preflight-", None))
-    if exchange.response is None:
-        return f"cannot reach {settings.endpoint}: {exchange.transport_error}"
-    status = exchange.response.status
-    if status in (401, 403):
-        code = error_code(exchange.response)
-        return f"the endpoint refused the configured credentials: {status}" + (f" {code}" if code else "")
-    return None
-
-
 @dataclass
 class Side:
     """One opened endpoint: its settings (pointed at the emulator when it is one), client and target."""
@@ -124,7 +111,7 @@ def opened(spec: SideSpec, settings: Settings, run_id: str, ledger_dir: Path) ->
         pointed = embedded.settings if embedded is not None else settings
         client = RawClient(pointed, RateBudget(pointed.max_rps))
         try:
-            problem = preflight(pointed, client)
+            problem = endpoint_problem(pointed, client)
             if problem:
                 raise SideError(f"side {spec.label}: {problem}")
             target = Target(pointed, client, Names(run_id, spec.label), ledger_dir / f"{spec.label}.json")
