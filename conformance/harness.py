@@ -11,14 +11,14 @@ and hands answer and effect to the judge. Every read that judges waits through t
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 
 from conformance.accounting import UNDER_TEST, declares, purpose
-from conformance.arenas import Arena, Keeper, body_strings
+from conformance.arenas import Arena, Keeper
 from conformance.drivers import NotExpressible
 from conformance.drivers.judging import judge_surface, judge_surface_effect
 from conformance.errors import HarnessError, Refused
@@ -75,16 +75,12 @@ class DeleteHarness:
         witnesses: bool = False,
         index_exists: bool = True,
         bucket_exists: bool = True,
-        request: Callable[[Arena], RequestSpec] | None = None,
+        named: frozenset[str] | None = None,
     ) -> Iterator[Arena]:
-        """The test's held index holding ``stored`` (minus ``predeleted``) and nothing the request names besides.
+        """The held index holding ``stored`` (minus ``predeleted``) and none of the keys ``named`` besides.
 
-        ``request`` (how the example's request is built) tells which leftovers of earlier examples must go;
-        without it every leftover goes, as a multi-step property may name any key."""
-        named = None
-        if request is not None:
-            probe = self.keeper.peek(witnesses=witnesses, index_exists=index_exists, bucket_exists=bucket_exists)
-            named = body_strings(request(probe).body)
+        ``named`` (every string the example's request body names) tells which leftovers of earlier examples
+        must go; None: every leftover goes, as a multi-step property may name any key."""
         try:
             arena, held = self.keeper.arrange(
                 stored, predeleted, witnesses=witnesses, index_exists=index_exists, bucket_exists=bucket_exists, named=named,
