@@ -25,7 +25,7 @@ class ProfileNumbers(TypedDict):
 QUICK, DEFAULT, NIGHTLY = "quick", "default", "nightly"
 
 PROFILES: dict[str, ProfileNumbers] = {
-    QUICK: {"max_examples": 6, "stateful_step_count": 12, "shrink_budget_s": 8},
+    QUICK: {"max_examples": 6, "stateful_step_count": 8, "shrink_budget_s": 8},
     DEFAULT: {"max_examples": 30, "stateful_step_count": 25, "shrink_budget_s": 20},
     NIGHTLY: {"max_examples": 300, "stateful_step_count": 50, "shrink_budget_s": 60},
 }
@@ -73,12 +73,13 @@ def current() -> settings:
     return _active if _active is not None else build(DEFAULT)
 
 
-STATEFUL_CAP = 15  # runs of the stateful model at most: the nightly profile's fit a rate-limited endpoint's hour
+STATEFUL_CAP = 15  # runs of the stateful model at most
 
 
 def settings_for_stateful(active: settings) -> settings:
-    """Stateful runs are long, each a sequence of steps of a few requests each: a sixth of the examples (at
-    least two, at most STATEFUL_CAP), so the nightly profile fits a rate-limited endpoint's hour."""
+    """Stateful runs are long, each a sequence of steps of a few requests each: a sixth of the examples, at
+    least three (Hypothesis tries the empty program first) and at most STATEFUL_CAP, so the nightly profile
+    fits a rate-limited endpoint's hour."""
     from hypothesis import settings
 
-    return settings(active, max_examples=min(STATEFUL_CAP, max(2, active.max_examples // 6)))
+    return settings(active, max_examples=min(STATEFUL_CAP, max(3, active.max_examples // 6)))
