@@ -58,6 +58,8 @@ class SharedRun:
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         run_dir = Path(settings.report_dir or Path("reports") / _target_dir(settings) / f"{stamp}-{run_id}").resolve()
         run_dir.mkdir(parents=True, exist_ok=True)
+        if settings.report_dir:
+            _clear_previous_outputs(run_dir)
         return cls(
             run_id=str(run_id),
             run_dir=run_dir,
@@ -90,6 +92,20 @@ class SharedRun:
             budget_path=None if data["budget_path"] is None else str(data["budget_path"]),
             argv=tuple(str(a) for a in data["argv"]),
         )
+
+
+def _clear_previous_outputs(run_dir: Path) -> None:
+    """A reused ``--report-dir`` starts empty of the last run's records: merged with this run's, they would
+    change its verdict. The ledger stays (a crashed run's leftovers are still to be removed)."""
+    import shutil
+
+    from conformance.reporting.files import EVENTS_DIR, HTML_FILE, JUNIT_FILE, RESULTS_FILE, SUMMARY_FILE
+    from conformance.reporting.requests import REQUESTS_DIR
+
+    for name in (EVENTS_DIR, REQUESTS_DIR):
+        shutil.rmtree(run_dir / name, ignore_errors=True)
+    for name in (RESULTS_FILE, SUMMARY_FILE, HTML_FILE, JUNIT_FILE, "baseline-diff.md", ".rate-budget"):
+        (run_dir / name).unlink(missing_ok=True)
 
 
 def _target_dir(settings: Settings) -> str:

@@ -39,3 +39,16 @@ def test_the_run_counts_what_the_server_answered(tmp_path: Path) -> None:
     assert sum(t["requests"] for t in requests["by_test"]) + requests["outside_tests"] == requests["total"]
     assert f"Requests: {requests['total']:,} (" in run.stdout
     assert '<h2 id="requests">Requests</h2>' in (tmp_path / "run" / "report.html").read_text()
+
+
+def test_a_reused_report_dir_holds_only_the_last_runs_records(tmp_path: Path) -> None:
+    """Records of an earlier run in the same --report-dir would be merged into this run's verdict."""
+    with EmulatorServer(EmulatorConfig(identities=FAULT.identities, options={"max_buckets": 10000})) as server:
+        first = run_suite(server.url, tmp_path / "run", "-k", "without_authentication")
+        first_summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+        second = run_suite(server.url, tmp_path / "run", "-k", "without_authentication")
+    second_summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert first.exit_code == second.exit_code == 0
+    assert len(second.results) == len(first.results)
+    assert second_summary["total"] == first_summary["total"]
+    assert second_summary["requests"]["processes"] == 1
