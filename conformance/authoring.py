@@ -87,10 +87,6 @@ class Case:
         target.server_error_seen = self._server_error
         self._failed_at: float | None = None
 
-    def close(self) -> None:
-        """The test is over: remove the indexes and witness keys it kept (idempotent)."""
-        self.harness.close()
-
     def requests_sent(self) -> Counter[tuple[str, str]]:
         """The requests this test made so far, by (operation, purpose)."""
         return self.target.client.tally.since(self._tally_at_start)

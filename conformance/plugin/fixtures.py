@@ -52,18 +52,16 @@ def ossv_throttled_target(ossv_state: RunState, ossv_target: Target) -> Iterator
 
 
 @pytest.fixture
-def case(request: pytest.FixtureRequest, ossv_state: RunState, ossv_target: Target) -> Iterator[Case]:
-    """One test's recorder and harness; shared by all of that test's Hypothesis examples (which share its
-    index). What it kept is removed when its report is made (so the test's requests include it), or here."""
+def case(request: pytest.FixtureRequest, ossv_state: RunState, ossv_target: Target) -> Case:
+    """One test's recorder and harness, shared by all of that test's Hypothesis examples; the indexes they use
+    are the target's held worlds (``ossv_state.keepers``), removed when the target is finished."""
     from conformance.authoring import Case
 
     item = request.node
     recorder = recorder_of(item, ossv_state)
     item.stash[RECORDER] = recorder
     target: Target = request.getfixturevalue("ossv_throttled_target") if item.get_closest_marker("throttling") else ossv_target
-    case = Case(target, recorder, target.settings, ossv_state.keepers.get(id(target)))
-    yield case
-    case.close()
+    return Case(target, recorder, target.settings, ossv_state.keepers.get(id(target)))
 
 
 def _serve_target(state: RunState, *, qps_limit: float | None, role: str) -> Iterator[Target]:
@@ -115,7 +113,8 @@ def _finish_target(state: RunState, target: Target, keeper: Keeper) -> None:
     try:
         changed = target.check_canary()
     except HarnessError as err:
-        changed, problems = None, [f"could not read the canary vectors: {err}"]
+        changed = None
+        problems.append(f"could not read the canary vectors: {err}")
     if changed:
         state.emit(
             CheckResult(

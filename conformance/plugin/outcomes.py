@@ -99,10 +99,6 @@ def _account(item: pytest.Item, state: RunState, recorder: Recorder) -> int:
     case = funcargs.get("case") if isinstance(funcargs, dict) else None
     if not isinstance(case, Case):
         return recorder.requests
-    try:
-        case.close()  # the test's last example has run: its cleanup is its cost too
-    except HarnessError as err:
-        recorder.note(f"cleanup: {err}")  # the run's teardown sweeps what is left
     sent = case.requests_sent()
     earlier, judged = state.test_requests.get(item.nodeid, (Counter(), 0))
     state.test_requests[item.nodeid] = (earlier + sent, judged + recorder.judged_examples)
